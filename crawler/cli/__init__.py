@@ -1,0 +1,69 @@
+"""The command line: ``python -m crawler <command>``. Thin: parse, call, print, exit.
+
+Exit codes: 0 the command completed (broken links are in the reports), 1 broken links
+found and ``--fail-on broken``, 2 bad usage or an invalid registry, 3 aborted (network
+down, interrupted) with nothing overwritten.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from crawler import __version__
+from crawler.cli import check, diff, importer, report, run, validate
+from crawler.errors import CrawlerError
+
+__all__ = ["main", "build_parser"]
+
+EXIT_OK, EXIT_BROKEN, EXIT_USAGE, EXIT_ABORTED = 0, 1, 2, 3
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse's default exit code is already 2
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="python -m crawler",
+        description="Check the links of a registry of medical LLMs and their corpora, and pull GitHub and "
+        "Hugging Face metadata.",
+        epilog="Exit codes: 0 done, 1 broken links with --fail-on broken, 2 usage or invalid registry, "
+        "3 aborted (network down, interrupted) with nothing overwritten.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"crawler {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for module in (run, check, validate, report, diff, importer):
+        module.register(sub)
+    return parser
+
+
+def _configure_logging(verbosity: int) -> None:
+    level = {-1: logging.WARNING, 0: logging.INFO}.get(verbosity, logging.DEBUG if verbosity > 0 else logging.ERROR)
+    logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr)
+    # httpx logs every request with its full URL at INFO; keep that for -vv.
+    for noisy in ("httpx", "httpcore", "hpack"):
+        logging.getLogger(noisy).setLevel(logging.DEBUG if verbosity > 1 else logging.WARNING)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _configure_logging(getattr(args, "verbose", 0) - getattr(args, "quiet", 0))
+    try:
+        return int(args.handler(args))
+    except CrawlerError as exc:
+        for line in getattr(exc, "problems", [str(exc)]):
+            print(line, file=sys.stderr)
+        if getattr(exc, "problems", None) and len(exc.problems) > 1:
+            print(f"crawler: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("crawler: interrupted; nothing was written.", file=sys.stderr)
+        return EXIT_ABORTED

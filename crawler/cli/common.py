@@ -1,0 +1,63 @@
+"""Options shared by several subcommands, defined once."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+__all__ = ["add_crawl_options", "add_output_options", "add_registry_option", "add_verbosity", "new_parser"]
+
+ONLY_CHOICES = ("github", "huggingface", "links")
+
+
+def new_parser(sub: argparse._SubParsersAction, name: str, help: str, examples: str) -> argparse.ArgumentParser:
+    return sub.add_parser(
+        name,
+        help=help,
+        description=help,
+        epilog="examples:\n" + examples,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
+def add_verbosity(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-v", "--verbose", action="count", default=0, help="more output (-vv: every request)")
+    p.add_argument("-q", "--quiet", action="count", default=0, help="less output")
+
+
+def add_registry_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--registry", type=Path, default=None, metavar="PATH", help="registry file (default: registry.yaml)"
+    )
+
+
+def add_output_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", type=Path, default=Path("reports"), metavar="DIR", help="output folder (default: reports/)")
+
+
+def _only(value: str) -> frozenset[str]:
+    parts = frozenset(v.strip() for v in value.split(",") if v.strip())
+    unknown = parts - set(ONLY_CHOICES)
+    if unknown or not parts:
+        raise argparse.ArgumentTypeError(f"choose from {', '.join(ONLY_CHOICES)} (comma-separated), not {value!r}")
+    return parts
+
+
+def _positive(value: str) -> int:
+    n = int(value)
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return n
+
+
+def add_crawl_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--concurrency", type=_positive, default=None, metavar="N", help="requests in flight (default 64)")
+    p.add_argument(
+        "--host-concurrency", type=_positive, default=None, metavar="N", help="requests in flight per host (default 8)"
+    )
+    p.add_argument("--timeout", type=float, default=None, metavar="SECONDS", help="per-request timeout (default 20)")
+    p.add_argument(
+        "--allow-private",
+        action="store_true",
+        help="allow targets on private, loopback and link-local addresses (refused by default)",
+    )

@@ -1,0 +1,265 @@
+"""The domain model: registry entries, links, link results, metadata and snapshots.
+
+Every other module speaks in these types; nothing passes untyped dict bags around.
+Registry-side models reject unknown keys (a typo in ``registry.yaml`` is an error,
+not a silently ignored field). Snapshot-side models are what ``reports/*.json``
+holds; their JSON Schema is generated from here (``crawler.snapshot.json_schema``).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+__all__ = [
+    "CrawlConfig",
+    "Entry",
+    "EntryRecord",
+    "GitHubMeta",
+    "HostConfig",
+    "HuggingFaceMeta",
+    "Link",
+    "LinkKind",
+    "LinkRecord",
+    "LinkResult",
+    "LinkStatus",
+    "Outcome",
+    "Registry",
+    "Snapshot",
+    "SourceInfo",
+]
+
+SCHEMA_VERSION = 1
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+
+# --------------------------------------------------------------------------- registry
+
+
+class LinkKind(StrEnum):
+    """What a link points at. Closed set: an unknown kind is a validation error."""
+
+    REPOSITORY = "repository"  # source code (GitHub, GitLab ...)
+    DATASET = "dataset"  # a dataset's landing page (Hugging Face, Tianchi ...)
+    DATA = "data"  # a file or folder of training data inside a repository
+    MODEL = "model"  # model weights (Hugging Face model repo ...)
+    BLOG = "blog"
+    PAPER = "paper"
+    HOMEPAGE = "homepage"
+    DOCS = "docs"
+    REFERENCE = "reference"  # cited inside a description, not a column of its own
+
+    @property
+    def is_data(self) -> bool:
+        """True for kinds the leaderboard lists under its data-download column."""
+        return self in (LinkKind.DATASET, LinkKind.DATA)
+
+
+def check_http_url(value: str) -> str:
+    """Return *value* if it is an absolute http(s) URL with a host, else raise ValueError."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or not parts.hostname:
+        raise ValueError(f"not an absolute http(s) URL: {value!r}")
+    if any(c.isspace() for c in value):
+        raise ValueError(f"URL contains whitespace: {value!r}")
+    return value
+
+
+class Link(_Strict):
+    """A URL cited by a registry entry."""
+
+    url: str
+    kind: LinkKind
+    label: str | None = Field(default=None, description="Text the source writes next to the URL.")
+    note: str | None = Field(default=None, description="Why this link is odd, e.g. it belongs to another project.")
+
+    @field_validator("url")
+    @classmethod
+    def _absolute_http(cls, v: str) -> str:
+        return check_http_url(v)
+
+
+class Entry(_Strict):
+    """One row of the leaderboard: a model and the data it was trained on."""
+
+    id: str = Field(description="Stable slug, unique in the registry.")
+    name: str = Field(description="The name as the source writes it (Chinese kept).")
+    description: str | None = None
+    base_model: str | None = None
+    training_data: str | None = Field(default=None, description="The source's training-data text, kept as written.")
+    links: list[Link] = Field(default_factory=list)
+    aliases: list[str] = Field(default_factory=list)
+    duplicate_of: str | None = Field(default=None, description="Id of the entry this row repeats.")
+    notes: str | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, v: str) -> str:
+        if not _SLUG.match(v):
+            raise ValueError(f"id must be a lowercase slug (a-z, 0-9, single dashes): {v!r}")
+        return v
+
+
+class HostConfig(_Strict):
+    """Per-host politeness and acceptance overrides."""
+
+    concurrency: int | None = Field(default=None, ge=1)
+    min_interval_ms: int | None = Field(default=None, ge=0)
+    accept: list[int] = Field(default_factory=list, description="Extra HTTP statuses counted as ok.")
+
+
+class CrawlConfig(_Strict):
+    """Crawl settings kept with the data (registry ``config:`` or ``[tool.crawler]``)."""
+
+    exclude: list[str] = Field(default_factory=list, description="Regular expressions; matching URLs are skipped.")
+    accept: list[int] = Field(default_factory=list, description="Extra HTTP statuses counted as ok everywhere.")
+    hosts: dict[str, HostConfig] = Field(default_factory=dict)
+    concurrency: int | None = Field(default=None, ge=1)
+    host_concurrency: int | None = Field(default=None, ge=1)
+    timeout: float | None = Field(default=None, gt=0)
+
+    @field_validator("exclude")
+    @classmethod
+    def _regexes(cls, v: list[str]) -> list[str]:
+        for pattern in v:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from None
+        return v
+
+
+class SourceInfo(_Strict):
+    """Where the registry came from, kept so the leaderboard can be regenerated in its own format."""
+
+    title: str | None = None
+    file: str | None = None
+    front_matter: str | None = Field(default=None, description="The source's front matter, verbatim.")
+    columns: list[str] = Field(default_factory=list, description="The source table's headers.")
+
+
+class Registry(_Strict):
+    version: Literal[1] = 1
+    source: SourceInfo | None = None
+    config: CrawlConfig = Field(default_factory=CrawlConfig)
+    entries: list[Entry]
+
+    def unique_urls(self) -> list[str]:
+        """Every URL cited, once, in first-cited order."""
+        return list(dict.fromkeys(link.url for e in self.entries for link in e.links))
+
+
+# --------------------------------------------------------------------------- results
+
+
+class LinkStatus(StrEnum):
+    """The closed set of link states (modelled on lychee's)."""
+
+    OK = "ok"
+    REDIRECTED = "redirected"  # works, but a permanent hop says the registry should be updated
+    BROKEN = "broken"  # definitely gone
+    UNVERIFIED = "unverified"  # cannot tell right now (anti-bot, rate limit, 5xx, timeout)
+    SKIPPED = "skipped"  # excluded by configuration or policy
+
+    def is_ok(self) -> bool:
+        return self in (LinkStatus.OK, LinkStatus.REDIRECTED)
+
+    def is_failure(self) -> bool:
+        """Not working as far as history is concerned (counts towards consecutive_failures)."""
+        return self in (LinkStatus.BROKEN, LinkStatus.UNVERIFIED)
+
+    def is_broken(self) -> bool:
+        return self is LinkStatus.BROKEN
+
+
+class LinkResult(_Strict):
+    """What checking one URL found."""
+
+    url: str
+    status: LinkStatus
+    http_status: int | None = None
+    final_url: str | None = None
+    reason: str = Field(description="One readable sentence.")
+    checked_at: datetime
+    duration_ms: int = 0
+
+
+class GitHubMeta(_Strict):
+    full_name: str
+    stars: int
+    forks: int
+    open_issues: int | None = None
+    license: str | None = Field(default=None, description="SPDX id as GitHub gives it; NOASSERTION kept.")
+    last_commit: datetime | None = Field(default=None, description="Newest commit on the default branch.")
+    pushed_at: datetime | None = None
+    created_at: datetime | None = None
+    archived: bool = False
+    fork: bool = False
+    default_branch: str | None = None
+    description: str | None = None
+    topics: list[str] = Field(default_factory=list)
+    homepage: str | None = None
+    fetched_at: datetime
+    stale: bool = Field(default=False, description="Carried over from an earlier snapshot; not refreshed this run.")
+
+
+class HuggingFaceMeta(_Strict):
+    id: str
+    repo_type: Literal["model", "dataset", "space"]
+    downloads: int | None = None
+    likes: int | None = None
+    license: str | list[str] | None = None
+    last_modified: datetime | None = None
+    created_at: datetime | None = None
+    gated: Literal[False, "auto", "manual"] = False
+    private: bool = False
+    disabled: bool = False
+    fetched_at: datetime
+    stale: bool = False
+
+
+class Outcome(_Strict):
+    """Everything one run learned about one URL: its result and any metadata."""
+
+    result: LinkResult
+    github: GitHubMeta | None = None
+    huggingface: HuggingFaceMeta | None = None
+
+
+# --------------------------------------------------------------------------- snapshot
+
+
+class LinkRecord(Link):
+    """A registry link as it stands in a snapshot: result, metadata and history."""
+
+    result: LinkResult
+    github: GitHubMeta | None = None
+    huggingface: HuggingFaceMeta | None = None
+    consecutive_failures: int = Field(default=0, description="Runs in a row this link was not ok; 1 on the first.")
+    failing_since: date | None = None
+
+
+class EntryRecord(Entry):
+    links: list[LinkRecord] = Field(default_factory=list)  # type: ignore[assignment]
+
+
+class Snapshot(_Strict):
+    schema_version: int = SCHEMA_VERSION
+    generated_at: datetime
+    tool_version: str
+    registry_path: str
+    registry_sha256: str
+    summary: dict[LinkStatus, int]
+    entries: list[EntryRecord]
+
+    def links(self) -> list[tuple[EntryRecord, LinkRecord]]:
+        return [(e, link) for e in self.entries for link in e.links]
