@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -52,18 +53,27 @@ def _configure_logging(verbosity: int) -> None:
         logging.getLogger(noisy).setLevel(logging.DEBUG if verbosity > 1 else logging.WARNING)
 
 
+def _terminate(signum: int, frame: object) -> None:
+    # SIGTERM (a cancelled CI job, `kill`) takes the same clean path as Ctrl-C.
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _configure_logging(getattr(args, "verbose", 0) - getattr(args, "quiet", 0))
+    previous_term = signal.signal(signal.SIGTERM, _terminate)
     try:
         return int(args.handler(args))
     except CrawlerError as exc:
-        for line in getattr(exc, "problems", [str(exc)]):
+        problems = getattr(exc, "problems", [])
+        for line in problems:
             print(line, file=sys.stderr)
-        if getattr(exc, "problems", None) and len(exc.problems) > 1:
+        if problems != [str(exc)]:
             print(f"crawler: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("crawler: interrupted; nothing was written.", file=sys.stderr)
+        print("crawler: interrupted; the previous reports were left as they were.", file=sys.stderr)
         return EXIT_ABORTED
+    finally:
+        signal.signal(signal.SIGTERM, previous_term)

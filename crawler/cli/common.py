@@ -61,3 +61,22 @@ def add_crawl_options(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="allow targets on private, loopback and link-local addresses (refused by default)",
     )
+
+
+def add_only_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--only",
+        type=_only,
+        default=None,
+        metavar="PARTS",
+        help="comma-separated parts to run: github, huggingface, links (default: all)",
+    )
+
+
+def add_fail_on(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--fail-on",
+        choices=("broken", "never"),
+        default="never",
+        help="exit 1 when broken links are found (default: never; the reports list them)",
+    )
