@@ -258,6 +258,9 @@ class Snapshot(_Strict):
     tool_version: str
     registry_path: str
     registry_sha256: str
+    source: SourceInfo | None = Field(
+        default=None, description="The registry's source (front matter, headers), to re-render the leaderboard."
+    )
     summary: dict[LinkStatus, int]
     entries: list[EntryRecord]
 

@@ -1,16 +1,51 @@
-"""`python -m crawler report`."""
+"""`python -m crawler report`: re-render the reports from a folder's snapshots, offline."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 
-from crawler.cli.common import new_parser
+from crawler.cli.common import add_output_options, add_verbosity, new_parser
+from crawler.snapshot import rerender_reports
+
+EXAMPLES = """\
+  python -m crawler report                       # reports/latest.json -> reports/*.md, index.html ...
+  python -m crawler report --out site/           # another output folder
+  python -m crawler report --confirm-after 3     # a link is confirmed broken after 3 failing runs
+"""
+
+
+def _at_least_one(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {value!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return n
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = new_parser(sub, "report", "TODO", "  TODO\n")
+    p = new_parser(
+        sub,
+        "report",
+        "Re-render the reports from DIR/latest.json and DIR/snapshots/ without touching the network.",
+        EXAMPLES,
+    )
+    add_output_options(p)
+    p.add_argument(
+        "--confirm-after",
+        type=_at_least_one,
+        default=2,
+        metavar="N",
+        help="runs in a row a link must fail before it counts as confirmed broken (default 2)",
+    )
+    add_verbosity(p)
     p.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
-    raise NotImplementedError
+    written = rerender_reports(args.out, confirm_after=args.confirm_after)
+    if args.quiet == 0:
+        print(f"wrote {len(written)} reports to {args.out}/", file=sys.stderr)
+    return 0

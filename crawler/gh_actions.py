@@ -1,0 +1,362 @@
+"""GitHub Actions glue for ``.github/workflows/crawl.yml``: pure, tested functions and a tiny CLI.
+
+    python -m crawler.gh_actions step-summary reports/changes.md >> "$GITHUB_STEP_SUMMARY"
+    python -m crawler.gh_actions commit-message reports/latest.json --previous OLD.json
+    python -m crawler.gh_actions has-confirmed-broken reports/latest.json --confirm-after 2
+    python -m crawler.gh_actions issue-body reports/latest.json --confirm-after 2 --reports-url URL
+
+GitHub refuses an issue body over 65,536 characters and drops a step summary over 1 MiB; both
+texts are cut here by whole lines, with a note saying so, and never exceed the limit. The issue
+body is built from strings fetched from the web and typed by contributors, so every one of them
+is escaped: no markup, no HTML, no ``@mention`` that pings someone, no ``#123`` cross-reference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from crawler.errors import CrawlerError, SnapshotError
+from crawler.models import EntryRecord, LinkRecord, LinkStatus, Snapshot
+
+__all__ = [
+    "ISSUE_BODY_LIMIT",
+    "ISSUE_MARKER",
+    "STEP_SUMMARY_LIMIT",
+    "commit_message",
+    "confirmed_broken",
+    "has_confirmed_broken",
+    "issue_body",
+    "issue_size",
+    "main",
+    "step_summary",
+]
+
+ISSUE_BODY_LIMIT = 65_536  # characters
+STEP_SUMMARY_LIMIT = 1024 * 1024  # bytes, per step
+ISSUE_MARKER = "<!-- crawler:link-health -->"
+FULL_REPORT = "reports/broken-links.md"
+_WJ = "\u2060"  # WORD JOINER: invisible, and breaks GitHub's @mention and #reference patterns
+# Inline Markdown only: escaped text never starts a line (it follows "- " or "#### ").
+_MD_ESCAPE = set("\\`*_[]()#!|~$")
+_MAX_TEXT = 200
+_MAX_URL = 2000
+
+
+# --------------------------------------------------------------------------- issue
+
+
+def confirmed_broken(snapshot: Snapshot, confirm_after: int = 2) -> list[tuple[EntryRecord, LinkRecord]]:
+    """Links broken now and not ok for *confirm_after* runs in a row (one flaky run never counts)."""
+    return [
+        (entry, link)
+        for entry, link in snapshot.links()
+        if link.result.status is LinkStatus.BROKEN and link.consecutive_failures >= confirm_after
+    ]
+
+
+def has_confirmed_broken(snapshot: Snapshot, confirm_after: int = 2) -> bool:
+    """True when the link-health issue should be open."""
+    return bool(confirmed_broken(snapshot, confirm_after))
+
+
+def issue_size(text: str) -> int:
+    """Size as GitHub may count it: UTF-16 code units, never fewer than characters, so either way fits."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def issue_body(
+    snapshot: Snapshot,
+    *,
+    confirm_after: int = 2,
+    limit: int = ISSUE_BODY_LIMIT,
+    reports_url: str | None = None,
+) -> str:
+    """The link-health issue: confirmed-broken links grouped by entry, then moved links.
+
+    Never over *limit* (see ``issue_size``): cut by whole lines, with a note pointing to the full report.
+    """
+    broken = confirmed_broken(snapshot, confirm_after)
+    moved = _unique(
+        (e, link)
+        for e, link in snapshot.links()
+        if link.result.status is LinkStatus.REDIRECTED and link.result.final_url
+    )
+    report = f"[{FULL_REPORT}]({_md_url_target(reports_url)})" if reports_url else f"`{FULL_REPORT}`"
+    urls = {link.url for _, link in broken}
+    entries = {e.id for e, _ in broken}
+    n_entries = f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}"
+    when = snapshot.generated_at.strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        ISSUE_MARKER,
+        f"**{len(urls)} confirmed-broken link{_s(len(urls))}** in {n_entries} (crawl of {when}).",
+        "",
+        f"A link is listed once it has failed {confirm_after} run{_s(confirm_after)} in a row and is broken now. "
+        f"Every scheduled crawl rewrites this issue and closes it when all of them work again. Full report: {report}.",
+    ]
+    if broken:
+        lines += ["", "### Confirmed broken"]
+        current = None
+        for entry, link in broken:
+            if entry.id != current:
+                current = entry.id
+                lines += ["", f"#### {_md_text(entry.name)} (`{entry.id}`)", ""]  # ids are validated slugs
+            lines.append(f"- {_md_url(link.url)}: {_broken_detail(link)}")
+    if moved:
+        lines += ["", f"### Moved ({len(moved)})", ""]
+        lines += ["Permanent redirects: point the registry at the new address.", ""]
+        for entry, link in moved:
+            lines.append(f"- {_md_text(entry.name)}: {_md_url(link.url)} → {_md_url(link.result.final_url or '')}")
+    note = (
+        lambda n: f"_{n} more line{_s(n)} cut to stay under GitHub's {limit:,}-character limit; "
+        f"the full list is in {report}._"
+    )
+    return _fit(lines, limit, issue_size, note)
+
+
+def _broken_detail(link: LinkRecord) -> str:
+    parts = [_md_text(link.result.reason)]
+    if link.result.http_status is not None:
+        parts.append(f"HTTP {link.result.http_status}")
+    runs = f"{link.consecutive_failures} run{_s(link.consecutive_failures)}"
+    parts.append(f"failing since {link.failing_since.isoformat()} ({runs})" if link.failing_since else runs)
+    return " · ".join(parts)
+
+
+def _unique(pairs: Iterable[tuple[EntryRecord, LinkRecord]]) -> list[tuple[EntryRecord, LinkRecord]]:
+    seen: set[str] = set()
+    out = []
+    for entry, link in pairs:
+        if link.url not in seen:
+            seen.add(link.url)
+            out.append((entry, link))
+    return out
+
+
+# --------------------------------------------------------------------------- step summary
+
+
+def step_summary(markdown: str, limit: int = STEP_SUMMARY_LIMIT, *, source: str = "reports/changes.md") -> str:
+    """*markdown* as is if it fits in *limit* UTF-8 bytes, else cut by whole lines with a note saying so."""
+    note = (
+        lambda n: f"> **Cut to fit:** {n} more line{_s(n)} did not fit in GitHub's "
+        f"{limit // 1024:,} KiB step-summary limit; the full report is `{source}`."
+    )
+    return _fit(markdown.splitlines(), limit, lambda text: len(text.encode("utf-8")), note)
+
+
+# --------------------------------------------------------------------------- commit message
+
+
+def commit_message(snapshot: Snapshot, previous: Snapshot | None) -> str:
+    """``reports: 2 broken, 1 moved`` (what changed since *previous*), then the totals and the new failures."""
+    now = {link.url: link for _, link in snapshot.links()}
+    totals = ", ".join(f"{snapshot.summary.get(s, 0)} {s.value}" for s in LinkStatus)
+    footer = [f"Now: {totals} ({len(now)} links)."]
+    if previous is None:
+        n_broken = sum(1 for link in now.values() if link.result.status is LinkStatus.BROKEN)
+        return f"reports: first crawl, {len(now)} links ({n_broken} broken)\n\n" + "\n".join(footer) + "\n"
+    before = {link.url: link for _, link in previous.links()}
+
+    def became(status: LinkStatus) -> list[str]:
+        return [u for u, link in now.items() if link.result.status is status and _status(before.get(u)) is not status]
+
+    newly_broken = became(LinkStatus.BROKEN)
+    moved = [
+        u
+        for u, link in now.items()
+        if link.result.status is LinkStatus.REDIRECTED
+        and (_status(before.get(u)) is not LinkStatus.REDIRECTED or before[u].result.final_url != link.result.final_url)
+    ]
+    recovered = [
+        u for u, link in now.items() if link.result.status.is_ok() and _status(before.get(u)) is LinkStatus.BROKEN
+    ]
+    unverified = became(LinkStatus.UNVERIFIED)
+    added = [u for u in now if u not in before]
+    removed = [u for u in before if u not in now]
+    counts = [
+        (len(newly_broken), "broken"),
+        (len(moved), "moved"),
+        (len(recovered), "recovered"),
+        (len(unverified), "unverified"),
+        (len(added), "link added" if len(added) == 1 else "links added"),
+        (len(removed), "link removed" if len(removed) == 1 else "links removed"),
+    ]
+    changed = [f"{n} {what}" for n, what in counts if n]
+    subject = "reports: " + (", ".join(changed) if changed else "refresh metadata")
+    moved_to = [f"{u} -> {now[u].result.final_url or '?'}" for u in moved]
+    for title, urls in (("Newly broken", newly_broken), ("Moved", moved_to), ("Recovered", recovered)):
+        if urls:
+            footer += ["", f"{title}:"] + [f"- {_plain(u)}" for u in urls[:10]]
+            footer += [f"- ... and {len(urls) - 10} more"] if len(urls) > 10 else []
+    return subject + "\n\n" + "\n".join(footer) + "\n"
+
+
+def _status(link: LinkRecord | None) -> LinkStatus | None:
+    return None if link is None else link.result.status
+
+
+# --------------------------------------------------------------------------- text helpers
+
+
+def _s(n: int) -> str:
+    return "" if n == 1 else "s"
+
+
+def _plain(text: str) -> str:
+    """One line with no control or format characters (they could hide or reorder what is shown)."""
+    cleaned = "".join(" " if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c for c in text)
+    return " ".join(cleaned.split())
+
+
+def _md_text(text: str, max_len: int = _MAX_TEXT) -> str:
+    """Untrusted text as inert Markdown: escaped punctuation and HTML, no mentions or references."""
+    text = _plain(text)
+    if len(text) > max_len:
+        text = text[: max_len - 1] + "…"
+    out = []
+    for c in text:
+        if c == "&":
+            out.append("&amp;")
+        elif c == "<":
+            out.append("&lt;")
+        elif c == ">":
+            out.append("&gt;")
+        elif c in _MD_ESCAPE:
+            out.append("\\" + c + (_WJ if c == "#" else ""))
+        elif c == "@":
+            out.append("@" + _WJ)
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+def _md_url_target(url: str) -> str:
+    """Percent-encode what could end an autolink or a link destination early, or hide in it."""
+    out = []
+    for c in url:
+        if c in '<>"`\\()[] ' or ord(c) < 0x20 or ord(c) == 0x7F or unicodedata.category(c) in ("Cf", "Zl", "Zp"):
+            out.append("".join(f"%{b:02X}" for b in c.encode("utf-8")))
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+def _md_url(url: str) -> str:
+    """A clickable autolink, or escaped text when the URL is too long to be worth linking."""
+    if len(url) > _MAX_URL or not url.startswith(("http://", "https://")):
+        return _md_text(url)
+    return f"<{_md_url_target(url)}>"
+
+
+def _fit(lines: list[str], limit: int, size: Callable[[str], int], note: Callable[[int], str]) -> str:
+    """Join *lines*; if that exceeds *limit*, keep the longest prefix of whole lines that fits with *note*."""
+    text = "\n".join(lines) + "\n" if lines else ""
+    if size(text) <= limit:
+        return text
+    worst_note = "\n" + note(len(lines)) + "\n"
+    budget = limit - size(worst_note) - size("```\n")  # room to close a code fence left open
+    kept: list[str] = []
+    used = 0
+    for line in lines:
+        cost = size(line) + 1
+        if used + cost > budget:
+            break
+        kept.append(line)
+        used += cost
+    while kept and (not kept[-1].strip() or kept[-1].lstrip().startswith("#")):
+        kept.pop()  # no dangling heading or trailing blank line above the note
+    omitted = len(lines) - len(kept)
+    if sum(1 for line in kept if line.lstrip().startswith("```")) % 2:
+        kept.append("```")
+    result = ("\n".join(kept) + "\n\n" if kept else "") + note(omitted) + "\n"
+    if size(result) <= limit:
+        return result
+    # The limit is smaller than the note itself: a hard cut is the only way to honour it.
+    hard = note(omitted)
+    while hard and size(hard) > limit:
+        hard = hard[:-1]
+    return hard
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def load_snapshot_file(path: Path) -> Snapshot:
+    """Read a snapshot JSON file; ``SnapshotError`` naming the file if it is missing or invalid."""
+    try:
+        return Snapshot.model_validate_json(path.read_bytes())
+    except FileNotFoundError:
+        raise SnapshotError(f"{path}: no such file; run `python -m crawler run` first.") from None
+    except OSError as exc:
+        raise SnapshotError(f"{path}: cannot read it: {exc.strerror or exc}.") from None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ())) or "document"
+        raise SnapshotError(f"{path}: not a valid snapshot ({where}: {first.get('msg')}).") from None
+
+
+def _previous(path: Path | None) -> Snapshot | None:
+    if path is None or not path.exists() or path.stat().st_size == 0:
+        return None
+    try:
+        return load_snapshot_file(path)
+    except SnapshotError as exc:  # a commit message is not worth failing the job over
+        print(f"warning: {exc} Treating this as the first crawl.", file=sys.stderr)
+        return None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m crawler.gh_actions", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p = sub.add_parser("step-summary", help="print a Markdown file cut to fit the step-summary limit")
+    p.add_argument("markdown", type=Path)
+    p.add_argument("--limit", type=int, default=STEP_SUMMARY_LIMIT, help="bytes (default 1 MiB)")
+    p = sub.add_parser("commit-message", help="print the commit message for the reports")
+    p.add_argument("snapshot", type=Path)
+    p.add_argument("--previous", type=Path, default=None, help="the snapshot before this run (may be absent)")
+    for name, help_ in (("has-confirmed-broken", "print true or false"), ("issue-body", "print the issue body")):
+        p = sub.add_parser(name, help=help_)
+        p.add_argument("snapshot", type=Path)
+        p.add_argument("--confirm-after", type=int, default=2, metavar="RUNS")
+        if name == "issue-body":
+            p.add_argument("--limit", type=int, default=ISSUE_BODY_LIMIT, help="characters (default 65536)")
+            p.add_argument("--reports-url", default=None, help="URL of reports/broken-links.md on GitHub")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "step-summary":
+            try:
+                markdown = args.markdown.read_text(encoding="utf-8", errors="replace")
+                text = step_summary(markdown, args.limit, source=str(args.markdown))
+            except OSError as exc:
+                raise CrawlerError(f"{args.markdown}: cannot read it: {exc.strerror or exc}.") from None
+        elif args.command == "commit-message":
+            text = commit_message(load_snapshot_file(args.snapshot), _previous(args.previous))
+        elif args.command == "has-confirmed-broken":
+            confirmed = has_confirmed_broken(load_snapshot_file(args.snapshot), args.confirm_after)
+            text = "true\n" if confirmed else "false\n"
+        else:
+            snapshot = load_snapshot_file(args.snapshot)
+            text = issue_body(
+                snapshot, confirm_after=args.confirm_after, limit=args.limit, reports_url=args.reports_url
+            )
+    except CrawlerError as exc:
+        print(exc, file=sys.stderr)
+        return exc.exit_code
+    # Bytes, not the locale's encoding: the limits are about what GitHub receives.
+    sys.stdout.buffer.write(text.encode("utf-8"))
+    sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

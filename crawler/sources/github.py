@@ -1,0 +1,137 @@
+"""GitHub metadata for every github.com repository link: GraphQL with a token, REST without.
+
+With ``GITHUB_TOKEN``/``GH_TOKEN`` all repositories go into aliased GraphQL queries of
+about 50 (the shipped registry: one or two requests). A 401 says so once and the run
+continues over REST without the token. Without a token, REST with ETags cached on disk.
+
+Nothing is dropped when the budget runs out: every URL is either in ``outcomes``
+(the API decided its status) or in ``unanswered`` with its previous metadata marked
+``stale`` (the pipeline page-checks it). Links into one repository share one lookup.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+
+import httpx
+
+from crawler.models import GitHubMeta
+from crawler.settings import Settings
+from crawler.sources import SourceReport
+from crawler.sources.etag_cache import EtagCache
+from crawler.sources.github_graphql import BATCH_SIZE, lookup_batch
+from crawler.sources.github_rest import ApiState, ApiUnavailable, BadToken, BudgetExhausted, RestClient
+from crawler.sources.github_urls import GITHUB_HOSTS, GitHubRef, RepoLookup, outcome_for, parse_github_url
+
+__all__ = ["claims", "fetch", "utcnow"]
+
+log = logging.getLogger(__name__)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _web_hosts(settings: Settings) -> frozenset[str]:
+    # GitHub Enterprise Server serves its API under https://HOST/api/v3 and its pages on HOST.
+    if settings.github_api_url.rstrip("/").endswith("/api/v3") and settings.github_api_host:
+        return GITHUB_HOSTS | {settings.github_api_host.lower()}
+    return GITHUB_HOSTS
+
+
+def claims(url: str, settings: Settings) -> bool:
+    """True for GitHub repository, tree and blob links (the API can decide them)."""
+    return parse_github_url(url, _web_hosts(settings)) is not None
+
+
+def _stale(meta: GitHubMeta | None) -> GitHubMeta | None:
+    return meta.model_copy(update={"stale": True}) if meta is not None else None
+
+
+def _at(moment: datetime | None) -> str:
+    return f" (it resets at {moment.astimezone(UTC):%H:%M} UTC)" if moment else ""
+
+
+async def fetch(
+    urls: Sequence[str],
+    *,
+    client: httpx.AsyncClient,
+    settings: Settings,
+    previous: Mapping[str, GitHubMeta],
+    now: Callable[[], datetime] = utcnow,
+) -> SourceReport:
+    """Look up every GitHub URL in *urls*; see the module docstring for the guarantees."""
+    report = SourceReport()
+    hosts = _web_hosts(settings)
+    groups: dict[str, list[tuple[str, GitHubRef]]] = {}
+    for url in dict.fromkeys(urls):
+        ref = parse_github_url(url, hosts)
+        if ref is None:
+            report.unanswered[url] = _stale(previous.get(url))
+        else:
+            groups.setdefault(ref.key, []).append((url, ref))
+
+    state = ApiState()
+    lookups: dict[str, RepoLookup | None] = {}
+    stopped: str | None = None
+    token = settings.github_token
+    cache: EtagCache | None = None
+    keys = list(groups)
+    try:
+        if token is not None:
+            try:
+                for start in range(0, len(keys), BATCH_SIZE):
+                    chunk = [[ref for _, ref in groups[k]] for k in keys[start : start + BATCH_SIZE]]
+                    lookups.update(
+                        await lookup_batch(
+                            client, url=settings.github_graphql_url, token=token, state=state, groups=chunk, now=now
+                        )
+                    )
+            except BadToken:
+                report.notices.append(
+                    "GitHub rejected the token in GITHUB_TOKEN/GH_TOKEN (401 Bad credentials); "
+                    "continuing without it over the REST API (60 requests an hour)."
+                )
+                token = None
+        if token is None and any(k not in lookups for k in keys):
+            cache = EtagCache(settings.cache_dir)
+            rest = RestClient(client, api_url=settings.github_api_url, token=None, cache=cache, state=state, now=now)
+            for key in keys:
+                if key not in lookups:
+                    lookups[key] = await rest.lookup([ref for _, ref in groups[key]])
+    except BudgetExhausted as exc:
+        verb = "is nearly spent" if exc.planned else "is exhausted"
+        hint = "" if settings.github_token is not None else "; set GITHUB_TOKEN for 5,000 an hour"
+        stopped = f"The GitHub API rate limit {verb}{_at(exc.reset_at or state.reset_at)}{hint}"
+    except ApiUnavailable as exc:
+        stopped = f"The GitHub API could not be used ({exc})"
+    finally:
+        if cache is not None:
+            try:
+                cache.save()
+            except OSError as exc:
+                report.notices.append(f"Could not write the GitHub ETag cache {cache.path}: {exc.strerror}.")
+
+    at = now()
+    fell_back = 0
+    for key, items in groups.items():
+        lookup = lookups.get(key)
+        for url, ref in items:
+            outcome = outcome_for(url, ref, lookup, at) if lookup is not None else None
+            if outcome is not None:
+                report.outcomes[url] = outcome
+                continue
+            fresh = lookup.meta if lookup is not None else None
+            report.unanswered[url] = fresh or _stale(previous.get(url))
+            fell_back += key not in lookups
+    if stopped:
+        report.notices.append(
+            f"{stopped}: {fell_back} GitHub link(s) fall back to page checks and keep their "
+            "previous metadata, marked stale."
+        )
+    report.api_requests = state.requests
+    log.debug("GitHub: %d API requests, %d answered, %d unanswered", state.requests, len(report.outcomes),
+              len(report.unanswered))  # fmt: skip
+    return report

@@ -1,0 +1,47 @@
+"""index.html: self-contained, escaped, with sparklines from history (golden file)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import snapshot_factory as f
+
+from crawler.render.html import render_index_html, sparkline_svg
+
+
+def test_index_html_matches_golden():
+    """Day 3's page with days 1-2 as history matches its golden file."""
+    first, second, third = f.three_runs()
+    f.assert_golden("index.html", render_index_html(third, [first, second]))
+
+
+def test_page_is_self_contained():
+    """No external resource: no http(s) src/href in link or script tags, and a CSP forbidding the network."""
+    html = render_index_html(f.snapshot(1))
+    assert "default-src 'none'" in html
+    for needle in ("<link ", "src=\"http", "@import", "url(http", "<iframe"):
+        assert needle not in html
+
+
+def test_sparklines_come_from_history():
+    """A repository with stars on three days gets a three-point sparkline; without history there is none."""
+    first, second, third = f.three_runs()
+    html = render_index_html(third, [first, second])
+    assert "Stars: 4,100 on 2024-01-01, 4,900 on 2024-01-03" in html
+    assert "<svg" not in render_index_html(first)
+
+
+def test_sparkline_geometry():
+    """Points spread by day across the width, highest value at the top; one point draws nothing."""
+    svg = sparkline_svg([(date(2024, 1, 1), 10), (date(2024, 1, 3), 30), (date(2024, 1, 5), 20)])
+    assert 'points="2.0,22.0 48.0,2.0 94.0,12.0"' in svg
+    assert str(sparkline_svg([(date(2024, 1, 1), 10)])) == ""
+    assert 'points="2.0,12.0 94.0,12.0"' in sparkline_svg([(date(2024, 1, 1), 5), (date(2024, 1, 2), 5)])
+
+
+def test_rows_carry_sort_and_filter_data():
+    """Each entry is a row with its statuses and numeric star key; rows without stars sort as -1."""
+    html = render_index_html(f.snapshot(1))
+    assert html.count("<tr id=\"entry-") == len(f.registry().entries)
+    assert '<tr id="entry-chatdoctor" data-statuses="broken" data-health="broken">' in html
+    assert '<td class="num stars" data-sort="-1"></td>' in html
