@@ -4,8 +4,7 @@
 ``#b`` share a request) to ``--concurrency`` workers through a per-host dispatcher
 (``hosts.py``), and follows redirects itself: each hop's target passes the address guard
 (``net.py``) again, and 301/308 are told apart from 302/303/307. Status rules are in
-``classify.py``; retries go through ``retry.py`` only, and only once a first attempt has
-failed (the happy path never builds a retry loop: that alone was ~8% of the CPU per URL).
+``classify.py``; one hop's HEAD/GET and retries are in ``fetch.py``.
 
 When (nearly) every host fails at the connection level the run raises ``NetworkDown``
 instead of reporting the world as broken.
@@ -25,6 +24,7 @@ from urllib.parse import urlsplit
 
 import anyio
 import httpx
+from yarl import URL
 
 from crawler.classify import (
     PERMANENT_REDIRECTS,
@@ -32,21 +32,19 @@ from crawler.classify import (
     Verdict,
     classify_answer,
     classify_failure,
-    is_retryable_status,
-    retry_after_seconds,
 )
 from crawler.errors import NetworkDown
+from crawler.fetch import Fetcher, HostState, NoAnswer, RetryableAnswer, retry_policy
 from crawler.hosts import Dispatcher, HostLimiter
 from crawler.models import CrawlConfig, HostConfig, LinkResult, LinkStatus
-from crawler.net import AddressGuard, Resolver, TransportFailure, describe_failure
-from crawler.retry import RetryPolicy, WaitTooLong, call_with_retries
+from crawler.net import AddressGuard, Resolver
+from crawler.retry import WaitTooLong
 
 __all__ = ["CheckOptions", "check_urls"]
 
 # Share of the hosts tried that must fail at the connection level (with at least 3 tried)
 # before the run is called a network failure instead of a list of dead links.
 NETWORK_DOWN_SHARE = 0.9
-_IDENTITY = {"Accept-Encoding": "identity"}  # a capped body must be the real bytes, not gzip
 
 
 @dataclass(frozen=True)
@@ -111,64 +109,6 @@ class _Outcome:
     final_url: str | None = None
 
 
-@dataclass
-class _Answer:
-    status: int
-    headers: httpx.Headers
-    body: bytes | None = None
-
-
-class _RetryableAnswer(Exception):
-    """An HTTP answer (429, 5xx) worth another attempt; carries the server's wait hint."""
-
-    def __init__(self, answer: _Answer, wait: float | None) -> None:
-        super().__init__(f"HTTP {answer.status}")
-        self.answer = answer
-        self.wait = wait
-
-
-class _NoAnswer(Exception):
-    """No HTTP answer came back (after retries, if any)."""
-
-    def __init__(self, failure: TransportFailure, attempts: int) -> None:
-        super().__init__(failure.detail)
-        self.failure = failure
-        self.attempts = attempts
-
-
-@dataclass
-class _Host:
-    accept: frozenset[int]
-    no_head: bool = False  # refused HEAD once (405/501): go straight to GET
-    tried: bool = False
-    answered: bool = False
-    failure: TransportFailure | None = None  # a connection-level failure, after retries
-
-
-def _retry_on(exc: BaseException) -> bool:
-    if isinstance(exc, _RetryableAnswer):
-        return True
-    failure = describe_failure(exc)
-    return failure is not None and failure.retryable
-
-
-def _wait_hint(exc: BaseException) -> float | None:
-    return exc.wait if isinstance(exc, _RetryableAnswer) else None
-
-
-def _replaying(first: BaseException, fn: Callable[[], Any]) -> Callable[[], Any]:
-    """*fn*, except that the first call re-raises *first*: the retry loop then computes its
-    wait from the attempt that already failed instead of repeating it at once."""
-    pending = [first]
-
-    async def call() -> Any:
-        if pending:
-            raise pending.pop()
-        return await fn()
-
-    return call
-
-
 class _Run:
     def __init__(
         self,
@@ -181,18 +121,12 @@ class _Run:
         self.options = options
         self.guard = guard
         self.on_result = on_result
-        self.hosts: dict[str, _Host] = {}
+        self.hosts: dict[str, HostState] = {}
         self.results: dict[str, LinkResult] = {}
         self.cited: dict[str, list[str]] = {}  # request key -> the URLs (fragments kept) citing it
         self.dead: dict[str, _Outcome] = {}  # dispatch host -> what its remaining URLs get
-        self.policy = RetryPolicy(
-            attempts=options.attempts,
-            initial=options.backoff_initial,
-            maximum=options.backoff_max,
-            max_wait=options.max_retry_after,
-            retry_on=_retry_on,
-            wait_hint=_wait_hint,
-        )
+        policy = retry_policy(options.attempts, options.backoff_initial, options.backoff_max, options.max_retry_after)
+        self.fetcher = Fetcher(client, policy, timeout=options.timeout, body_cap=options.body_cap)
         self.excludes = [re.compile(p) for p in options.exclude]
         self.any_exclude = re.compile("|".join(f"(?:{p})" for p in options.exclude)) if options.exclude else None
 
@@ -201,6 +135,7 @@ class _Run:
     async def check(self, urls: Iterable[str]) -> dict[str, LinkResult]:
         unique = list(dict.fromkeys(urls))
         jobs: list[tuple[str, str]] = []
+        decided: dict[str, _Outcome] = {}
         for url in unique:
             key, _, _ = url.partition("#")
             if key in self.cited:
@@ -209,9 +144,11 @@ class _Run:
             self.cited[key] = [url]
             host_or_outcome = self._precheck(key)
             if isinstance(host_or_outcome, _Outcome):
-                self._emit(key, host_or_outcome, 0.0)
+                decided[key] = host_or_outcome
             else:
                 jobs.append((host_or_outcome, key))
+        for key, outcome in decided.items():  # after the loop: every URL citing *key* is known
+            self._emit(key, outcome, 0.0)
         dispatcher: Dispatcher[str, str] = Dispatcher(jobs, self._limiter)
         async with anyio.create_task_group() as tg:
             for _ in range(min(self.options.concurrency, len(dispatcher))):
@@ -246,12 +183,12 @@ class _Run:
             interval = conf.min_interval_ms / 1000
         return HostLimiter(concurrency, interval)
 
-    def _host(self, host: str) -> _Host:
+    def _host(self, host: str) -> HostState:
         state = self.hosts.get(host)
         if state is None:
             conf = self.options.hosts.get(host)
             accept = self.options.accept | frozenset(conf.accept) if conf else self.options.accept
-            state = self.hosts[host] = _Host(accept=accept)
+            state = self.hosts[host] = HostState(accept=accept)
         return state
 
     async def _worker(self, dispatcher: Dispatcher[str, str]) -> None:
@@ -311,16 +248,18 @@ class _Run:
     async def _check_one(self, key: str, limiter: HostLimiter) -> tuple[_Outcome, bool]:
         """The outcome for *key*, and whether its host looks dead (unreachable, never answered)."""
         try:
-            url = httpx.URL(key)
-        except httpx.InvalidURL as exc:
+            url = URL(key)  # yarl: what aiohttp will send, parsed in C
+            origin = url.raw_host
+        except (ValueError, TypeError) as exc:
             return _Outcome(LinkStatus.BROKEN, f"malformed URL: {exc}"), False
-        origin = url.host
+        if not origin:
+            return _Outcome(LinkStatus.BROKEN, "malformed URL: it has no host"), False
         permanent_target: str | None = None  # where the leading run of 301/308 hops ends
         leading = True
         cookies: dict[str, str] = {}
         hops = 0
         while True:
-            host = url.host
+            host = url.raw_host or ""
             state = self._host(host)
             moved = str(url) if hops else None
             verdict = await self.guard.check(host, url.port or (443 if url.scheme == "https" else 80))
@@ -330,27 +269,31 @@ class _Run:
             try:
                 if verdict.failure is not None:
                     state.tried = True
-                    raise _NoAnswer(verdict.failure, 1)
-                answer, attempts = await self._fetch(url, state, limiter if host == origin else None, cookies)
-            except _NoAnswer as exc:
+                    raise NoAnswer(verdict.failure, 1)
+                answer, attempts = await self.fetcher.fetch(url, state, limiter if host == origin else None, cookies)
+            except NoAnswer as exc:
                 if exc.failure.connection_level:
                     state.failure = exc.failure
                 judged = classify_failure(exc.failure, host, attempts=exc.attempts)
                 dead = hops == 0 and exc.failure.connection_level and not state.answered
                 return _Outcome(judged.status, judged.reason, None, moved), dead
             except WaitTooLong as exc:
-                code = exc.last.answer.status if isinstance(exc.last, _RetryableAnswer) else None
+                code = exc.last.answer.status if isinstance(exc.last, RetryableAnswer) else None
                 cap = self.options.max_retry_after
                 reason = f"server asked to wait {exc.seconds:.0f} s (Retry-After), over the {cap:.0f} s cap"
                 return _Outcome(LinkStatus.UNVERIFIED, reason, code, moved), False
             location = answer.headers.get("location")
             if answer.status not in REDIRECTS or not location:
-                judged = classify_answer(answer.status, answer.headers, answer.body, accept=state.accept, attempts=attempts)
+                judged = classify_answer(
+                    answer.status, answer.headers, answer.body, accept=state.accept, attempts=attempts
+                )
                 return _final(judged, answer.status, url, hops, permanent_target), False
             try:
-                target = url.join(location.strip())
-            except httpx.InvalidURL:
-                return _Outcome(LinkStatus.UNVERIFIED, f"redirects to a malformed URL {location!r}", answer.status), False
+                target = url.join(URL(location.strip()))
+            except (ValueError, TypeError):
+                return _Outcome(
+                    LinkStatus.UNVERIFIED, f"redirects to a malformed URL {location!r}", answer.status
+                ), False
             hops += 1
             if answer.status in PERMANENT_REDIRECTS and leading:
                 permanent_target = str(target)
@@ -362,96 +305,14 @@ class _Run:
             if hops > self.options.max_redirects:
                 reason = f"more than {self.options.max_redirects} redirects (a redirect loop?)"
                 return _Outcome(LinkStatus.UNVERIFIED, reason, answer.status, str(target)), False
-            if target.host == host:
-                _keep_cookies(answer.headers, cookies)
+            if target.raw_host == host:
+                _keep_cookies(answer.set_cookies, cookies)
             else:
                 cookies = {}
             url = target
 
-    async def _fetch(
-        self, url: httpx.URL, state: _Host, limiter: HostLimiter | None, cookies: dict[str, str]
-    ) -> tuple[_Answer, int]:
-        """One hop's answer, retried per the policy; raises _NoAnswer or WaitTooLong."""
-        attempts = 0
 
-        async def attempt() -> _Answer:
-            nonlocal attempts
-            attempts += 1
-            answer = await self._head_then_get(url, state, limiter, cookies)
-            if is_retryable_status(answer.status) and answer.status not in state.accept:
-                raise _RetryableAnswer(answer, retry_after_seconds(answer.headers))
-            return answer
-
-        try:
-            try:
-                return await attempt(), attempts
-            except (_RetryableAnswer, httpx.TransportError, TimeoutError) as first:
-                if not _retry_on(first):
-                    raise
-                return await call_with_retries(self.policy, _replaying(first, attempt)), attempts
-        except _RetryableAnswer as exc:
-            return exc.answer, attempts
-        except (httpx.TransportError, TimeoutError) as exc:
-            failure = describe_failure(exc)
-            if failure is None:  # pragma: no cover - describe_failure knows every TransportError
-                raise
-            raise _NoAnswer(failure, attempts) from exc
-
-    async def _head_then_get(
-        self, url: httpx.URL, state: _Host, limiter: HostLimiter | None, cookies: dict[str, str]
-    ) -> _Answer:
-        if not state.no_head:
-            try:
-                head = await self._send("HEAD", url, state, limiter, cookies)
-            except (httpx.RemoteProtocolError, httpx.ReadError):
-                head = None  # some servers hang up on HEAD; GET decides
-            if head is not None:
-                code = head.status
-                if (code < 400 and code != 202) or code in state.accept or code == 429:
-                    return head
-                if code in (405, 501):
-                    state.no_head = True
-        return await self._send("GET", url, state, limiter, cookies)
-
-    async def _send(
-        self, method: str, url: httpx.URL, state: _Host, limiter: HostLimiter | None, cookies: dict[str, str]
-    ) -> _Answer:
-        if limiter is not None:
-            await limiter.pace()
-        state.tried = True
-        headers: dict[str, str] | None = _IDENTITY if method == "GET" else None
-        if cookies:
-            headers = {**(headers or {}), "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
-        request = self.client.build_request(method, url, headers=headers)
-        response = None
-        try:
-            with anyio.fail_after(self.options.timeout):
-                response = await self.client.send(request, stream=True)
-            state.answered = True
-            answer = _Answer(response.status_code, response.headers)
-            if method == "GET" and (response.status_code >= 400 or response.status_code == 202):
-                answer.body = await self._read_capped(response)
-            return answer
-        finally:
-            if response is not None:
-                await response.aclose()
-
-    async def _read_capped(self, response: httpx.Response) -> bytes:
-        """At most ``body_cap`` bytes of the body; a slow or broken body ends the read, not the check."""
-        cap = self.options.body_cap
-        buf = bytearray()
-        with anyio.move_on_after(self.options.timeout):
-            try:
-                async for chunk in response.aiter_raw():
-                    buf += chunk[: cap - len(buf)]
-                    if len(buf) >= cap:
-                        break
-            except httpx.TransportError:
-                pass
-        return bytes(buf)
-
-
-def _final(judged: Verdict, code: int, url: httpx.URL, hops: int, permanent_target: str | None) -> _Outcome:
+def _final(judged: Verdict, code: int, url: URL, hops: int, permanent_target: str | None) -> _Outcome:
     if hops == 0:
         return _Outcome(judged.status, judged.reason, code)
     if judged.status is LinkStatus.OK and permanent_target is not None:
@@ -460,10 +321,10 @@ def _final(judged: Verdict, code: int, url: httpx.URL, hops: int, permanent_targ
     return _Outcome(judged.status, f"{judged.reason} at {url} (after {where})", code, str(url))
 
 
-def _keep_cookies(headers: httpx.Headers, jar: dict[str, str]) -> None:
+def _keep_cookies(set_cookies: list[str], jar: dict[str, str]) -> None:
     """Carry a redirect's cookies to the next hop on the same host (sites that set a cookie and
     redirect to themselves would otherwise loop); nothing is kept beyond this one URL."""
-    for raw in headers.get_list("set-cookie"):
+    for raw in set_cookies:
         try:
             parsed = SimpleCookie(raw)
         except CookieError:

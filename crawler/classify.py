@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 
+from crawler.failures import FailureKind, TransportFailure
 from crawler.models import LinkStatus
-from crawler.net import FailureKind, TransportFailure
 
 __all__ = [
     "PERMANENT_REDIRECTS",

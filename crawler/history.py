@@ -28,8 +28,11 @@ def next_history(status: LinkStatus, previous: LinkRecord | None, today: date) -
     """``(consecutive_failures, failing_since)`` for a link now in *status*.
 
     A failure (broken or unverified) extends the previous streak, or starts one at 1 dated
-    *today*. Anything else (ok, redirected, skipped) ends it: 0 and no date.
+    *today*. Success (ok, redirected) ends it: 0 and no date. A skipped link was not looked
+    at (``--only``, an exclusion), so its streak is held as it was rather than forgiven.
     """
+    if status is LinkStatus.SKIPPED:
+        return (previous.consecutive_failures, previous.failing_since) if previous is not None else (0, None)
     if not status.is_failure():
         return 0, None
     streak = previous.consecutive_failures if previous is not None else 0

@@ -26,11 +26,7 @@ H = TypeVar("H", bound=Hashable)
 
 
 class HostLimiter:
-    """At most *concurrency* requests to one host at once, starts at least *min_interval* apart.
-
-    ``hold(seconds)`` pushes the next start out (a server's ``Retry-After``), so the host's
-    other jobs wait too instead of being refused in turn.
-    """
+    """At most *concurrency* requests to one host at once, starts at least *min_interval* apart."""
 
     def __init__(
         self,
@@ -84,12 +80,8 @@ class HostLimiter:
         finally:
             self.release()
 
-    def hold(self, seconds: float) -> None:
-        """Start nothing on this host for *seconds* from now."""
-        self._next_start = max(self._next_start, self._clock() + max(0.0, seconds))
-
     async def pace(self) -> None:
-        """Wait for this request's turn: *min_interval* after the previous start, and any hold."""
+        """Wait for this request's turn: *min_interval* after the previous request's start."""
         now = self._clock()
         start = max(now, self._next_start)
         self._next_start = start + self.min_interval

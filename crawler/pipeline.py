@@ -28,7 +28,9 @@ from crawler.models import GitHubMeta, HuggingFaceMeta, LinkResult, LinkStatus, 
 from crawler.net import build_client
 from crawler.registry import LoadedRegistry, load_registry
 from crawler.settings import Settings
-from crawler.snapshot import build_snapshot, load_history, load_snapshot, write_run_outputs
+from crawler.history import day_of
+from crawler.registry import display_path
+from crawler.snapshot import build_snapshot, load_history, load_previous, load_snapshot, write_run_outputs
 from crawler.sources import SourceReport, github, huggingface
 
 __all__ = ["ALL_PARTS", "CrawlResult", "RunOptions", "RunResult", "crawl", "run"]
@@ -149,16 +151,21 @@ async def crawl(
         async def run_checker(group: list[str]) -> None:
             checked.update(await check_urls(group, client=http, options=options, on_result=on_result))
 
-        async with anyio.create_task_group() as tg:
-            for name in ("github", "huggingface"):
-                if name in only and claimed[name]:
-                    tg.start_soon(run_source, name)
-                elif claimed[name]:
-                    skip(claimed[name], name, sources[name][1])
-            if "links" in only and plain:
-                tg.start_soon(run_checker, plain)
-            elif plain:
-                skip(plain, "links", {})
+        try:
+            async with anyio.create_task_group() as tg:
+                for name in ("github", "huggingface"):
+                    if name in only and claimed[name]:
+                        tg.start_soon(run_source, name)
+                    elif claimed[name]:
+                        skip(claimed[name], name, sources[name][1])
+                if "links" in only and plain:
+                    tg.start_soon(run_checker, plain)
+                elif plain:
+                    skip(plain, "links", {})
+        except BaseExceptionGroup as group:
+            # The task group wraps what its tasks raise; callers (and the CLI's exit codes)
+            # deal in the exception itself, e.g. NetworkDown -> exit 3.
+            raise _first_leaf(group) from None
 
         for name, report in reports.items():
             result.notices.extend(report.notices)
@@ -181,6 +188,11 @@ async def crawl(
     return result
 
 
+def _first_leaf(group: BaseExceptionGroup) -> BaseException:
+    first = group.exceptions[0]
+    return _first_leaf(first) if isinstance(first, BaseExceptionGroup) else first
+
+
 @contextmanager
 def _interrupts_deferred() -> Iterator[None]:
     """Hold Ctrl-C / SIGTERM while files are replaced, then honour it: no half-written set."""
@@ -201,7 +213,7 @@ def _interrupts_deferred() -> Iterator[None]:
             raise KeyboardInterrupt
 
 
-def load_previous(out_dir: Path) -> Snapshot | None:
+def _latest(out_dir: Path) -> Snapshot | None:
     latest = out_dir / "latest.json"
     return load_snapshot(latest) if latest.exists() else None
 
@@ -233,7 +245,11 @@ def run(
     for warning in loaded.warnings:
         log.debug("%s", warning)
     check_options = check_options_for(loaded, options)
-    previous = load_previous(options.out_dir)
+    # History and changes.md compare with the newest snapshot of an earlier day (a same-day
+    # snapshot is being replaced); metadata carried over when an API is out of budget comes
+    # from the freshest snapshot there is, which may be today's.
+    previous = load_previous(options.out_dir, day_of(now()))
+    freshest = _latest(options.out_dir) or previous
     urls = loaded.registry.unique_urls()
     if on_start:
         on_start(len(urls))
@@ -244,7 +260,7 @@ def run(
             settings=settings,
             options=check_options,
             only=options.only,
-            previous=previous,
+            previous=freshest,
             client=client,
             on_result=on_result,
             now=now,
@@ -253,7 +269,7 @@ def run(
     crawled = anyio.run(main)
     snapshot = build_snapshot(
         loaded.registry,
-        registry_path=_display_path(loaded.path),
+        registry_path=display_path(loaded.path),
         registry_sha256=loaded.sha256,
         outcomes=crawled.outcomes,
         previous=previous,
@@ -278,12 +294,4 @@ def run(
         api_requests=crawled.api_requests,
         elapsed=time.monotonic() - started,
     )
-
-
-def _display_path(path: Path) -> str:
-    # The snapshot is committed: a machine-specific absolute path would show up as a change.
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return path.name
 

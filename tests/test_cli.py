@@ -9,7 +9,6 @@ import pytest
 
 from crawler import __version__
 
-pytest.importorskip("crawler.pipeline")  # crawler.cli imports cli/run.py, which imports the pipeline
 
 from crawler.cli import main  # noqa: E402
 

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("crawler.pipeline")
 
 from crawler.cli import main  # noqa: E402
 

@@ -153,7 +153,7 @@ def test_secondary_limit_is_waited_out_then_retried(tmp_path):
     secondary = httpx.Response(
         403,
         json={"message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
-              "documentation_url": "https://docs.github.com/graphql/overview/rate-limits-and-query-limits-for-the-graphql-api"},
+              "documentation_url": "https://docs.github.com/graphql/overview/rate-limits-and-query-limits"},
         headers={"retry-after": "30", **_limits(4000)},
     )  # fmt: skip
     route = respx.post(GQL).mock(side_effect=[secondary, answer({"r0": node("o/r")})])

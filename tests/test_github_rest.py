@@ -45,9 +45,9 @@ def repo_body(full_name: str = "octocat/Hello-World", **kw) -> dict:
 
 
 def commits_body(date: str = "2011-01-20T11:00:00Z") -> list:
-    return [{"sha": "7fd1a60b01f91b314f59955a4e4d4e80d8edf11d",
-             "commit": {"author": {"name": "The Octocat", "date": "2011-01-19T10:00:00Z"},
-                        "committer": {"name": "The Octocat", "date": date}, "message": "Merge pull request #6"}}]  # fmt: skip
+    commit = {"author": {"name": "The Octocat", "date": "2011-01-19T10:00:00Z"},
+              "committer": {"name": "The Octocat", "date": date}, "message": "Merge pull request #6"}  # fmt: skip
+    return [{"sha": "7fd1a60b01f91b314f59955a4e4d4e80d8edf11d", "commit": commit}]
 
 
 def ok(body, etag: str | None = '"abc"', remaining: int = 55) -> httpx.Response:
@@ -131,13 +131,12 @@ def test_renamed_repository_follows_301_to_repositories_id(tmp_path):
 def test_missing_repository_and_dmca_block_are_broken(tmp_path):
     """404 is "repository not found"; 451 is "blocked for legal reasons (DMCA)"."""
     respx.get(f"{API}/repos/gone/away").mock(return_value=not_found())
-    respx.get(f"{API}/repos/taken/down").mock(
-        return_value=httpx.Response(451, json={"message": "Repository access blocked",
-                                               "block": {"reason": "dmca", "html_url": "https://github.com/github/dmca"}},
-                                    headers=limits())
-    )  # fmt: skip
+    blocked = {"message": "Repository access blocked",
+               "block": {"reason": "dmca", "html_url": "https://github.com/github/dmca"}}  # fmt: skip
+    respx.get(f"{API}/repos/taken/down").mock(return_value=httpx.Response(451, json=blocked, headers=limits()))
     report = run(["https://github.com/gone/away", "https://github.com/taken/down"], tmp_path)
-    gone, down = report.outcomes["https://github.com/gone/away"].result, report.outcomes["https://github.com/taken/down"].result
+    gone = report.outcomes["https://github.com/gone/away"].result
+    down = report.outcomes["https://github.com/taken/down"].result
     assert (gone.status, gone.reason) == (LinkStatus.BROKEN, "GitHub API: repository not found")
     assert (down.status, down.http_status) == (LinkStatus.BROKEN, 451) and "DMCA" in down.reason
 

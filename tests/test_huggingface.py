@@ -54,7 +54,8 @@ def run(urls, previous=None, **settings_kw):
     [
         ("https://huggingface.co/datasets/FreedomIntelligence/medical-o1-reasoning-SFT",
          ("dataset", "FreedomIntelligence/medical-o1-reasoning-SFT", None)),
-        ("https://huggingface.co/FreedomIntelligence/HuatuoGPT-o1-8B", ("model", "FreedomIntelligence/HuatuoGPT-o1-8B", None)),
+        ("https://huggingface.co/FreedomIntelligence/HuatuoGPT-o1-8B",
+         ("model", "FreedomIntelligence/HuatuoGPT-o1-8B", None)),
         ("https://hf.co/spaces/openlifescienceai/open_medical_llm_leaderboard/",
          ("space", "openlifescienceai/open_medical_llm_leaderboard", None)),
         ("https://huggingface.co/datasets/pubmed_qa", ("dataset", "pubmed_qa", None)),
@@ -139,7 +140,9 @@ def test_gated_repo_is_ok_with_gated_set():
     respx.get(f"{HF}/api/models/meta-llama/Llama-3.1-8B").mock(
         return_value=httpx.Response(200, json=dataset_body("meta-llama/Llama-3.1-8B", gated="manual"))
     )
-    respx.get(f"{HF}/api/datasets/o/auto").mock(return_value=httpx.Response(200, json=dataset_body("o/auto", gated="auto")))
+    respx.get(f"{HF}/api/datasets/o/auto").mock(
+        return_value=httpx.Response(200, json=dataset_body("o/auto", gated="auto"))
+    )
     report = run(["https://huggingface.co/meta-llama/Llama-3.1-8B", "https://huggingface.co/datasets/o/auto"])
     manual = report.outcomes["https://huggingface.co/meta-llama/Llama-3.1-8B"]
     assert manual.result.status is LinkStatus.OK and manual.huggingface.gated == "manual"
@@ -149,9 +152,11 @@ def test_gated_repo_is_ok_with_gated_set():
 @respx.mock
 def test_429_waits_for_the_ratelimit_reset_then_retries():
     """429 is retried after the t= seconds of the RateLimit header (recorded, not slept)."""
-    limited = httpx.Response(429, json={"error": "Too Many Requests"},
-                             headers={"RateLimit": '"api";r=0;t=20', "RateLimit-Policy": '"fixed window";"api";q=500;w=300'})  # fmt: skip
-    route = respx.get(f"{HF}/api/datasets/o/d").mock(side_effect=[limited, httpx.Response(200, json=dataset_body("o/d"))])
+    headers = {"RateLimit": '"api";r=0;t=20', "RateLimit-Policy": '"fixed window";"api";q=500;w=300'}
+    limited = httpx.Response(429, json={"error": "Too Many Requests"}, headers=headers)
+    route = respx.get(f"{HF}/api/datasets/o/d").mock(
+        side_effect=[limited, httpx.Response(200, json=dataset_body("o/d"))]
+    )
     report = run(["https://huggingface.co/datasets/o/d"])
     assert route.call_count == 2 and retry.recorded_waits() == [20.0]
     assert report.outcomes["https://huggingface.co/datasets/o/d"].result.status is LinkStatus.OK
@@ -174,7 +179,9 @@ def test_long_rate_limit_stops_and_carries_metadata_over_stale():
     )
     later = respx.get(f"{HF}/api/datasets/o/e")
     earlier = datetime(2025, 2, 1, tzinfo=UTC)
-    previous = {"https://huggingface.co/datasets/o/e": HuggingFaceMeta(id="o/e", repo_type="dataset", fetched_at=earlier)}
+    previous = {
+        "https://huggingface.co/datasets/o/e": HuggingFaceMeta(id="o/e", repo_type="dataset", fetched_at=earlier)
+    }
     report = run(["https://huggingface.co/datasets/o/d", "https://huggingface.co/datasets/o/e"], previous)
     assert route.call_count == 1 and later.call_count == 0
     carried = report.unanswered["https://huggingface.co/datasets/o/e"]
@@ -217,7 +224,8 @@ def test_rejected_token_is_said_once_and_dropped():
         else httpx.Response(200, json=dataset_body("o/d"))
     )
     respx.get(f"{HF}/api/datasets/o/e").mock(return_value=httpx.Response(200, json=dataset_body("o/e")))
-    report = run(["https://huggingface.co/datasets/o/d", "https://huggingface.co/datasets/o/e"], hf_token=SecretStr(TOKEN))
+    urls = ["https://huggingface.co/datasets/o/d", "https://huggingface.co/datasets/o/e"]
+    report = run(urls, hf_token=SecretStr(TOKEN))
     assert route.call_count == 2 and len(report.notices) == 1 and TOKEN not in report.notices[0]
     assert all(o.result.status is LinkStatus.OK for o in report.outcomes.values())
 
@@ -226,7 +234,9 @@ def test_rejected_token_is_said_once_and_dropped():
 def test_tree_path_is_checked_against_the_file_list():
     """A /tree/main/<path> link is ok when a file lies at or under the path, broken otherwise."""
     respx.get(f"{HF}/api/datasets/o/d").mock(return_value=httpx.Response(200, json=dataset_body("o/d")))
-    report = run(["https://huggingface.co/datasets/o/d/tree/main/data", "https://huggingface.co/datasets/o/d/blob/main/nope.csv"])
+    report = run(
+        ["https://huggingface.co/datasets/o/d/tree/main/data", "https://huggingface.co/datasets/o/d/blob/main/nope.csv"]
+    )
     assert report.outcomes["https://huggingface.co/datasets/o/d/tree/main/data"].result.status is LinkStatus.OK
     broken = report.outcomes["https://huggingface.co/datasets/o/d/blob/main/nope.csv"].result
     assert broken.status is LinkStatus.BROKEN and "'nope.csv'" in broken.reason

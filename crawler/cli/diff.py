@@ -7,8 +7,6 @@ import sys
 from pathlib import Path
 
 from crawler.cli.common import add_verbosity, new_parser
-from crawler.render.changes import render_changes
-from crawler.snapshot import load_snapshot
 
 EXAMPLES = """\
   python -m crawler diff reports/snapshots/2024-01-01.json reports/latest.json
@@ -25,6 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from crawler.render.changes import render_changes
+    from crawler.snapshot import load_snapshot
     old = load_snapshot(args.old)
     new = load_snapshot(args.new)
     sys.stdout.write(render_changes(new, old))

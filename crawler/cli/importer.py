@@ -10,8 +10,6 @@ from pathlib import Path
 
 from crawler.cli.common import add_verbosity, new_parser
 from crawler.errors import UsageError
-from crawler.importer import markdown_to_registry_yaml
-from crawler.registry import display_path, parse_registry
 
 EXAMPLES = """\
   python -m crawler import leaderboard.md                     # registry YAML on stdout
@@ -35,6 +33,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from crawler.importer import markdown_to_registry_yaml
+    from crawler.registry import display_path, parse_registry
     source: Path = args.file
     try:
         text = source.read_text(encoding="utf-8-sig")

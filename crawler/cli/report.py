@@ -6,7 +6,6 @@ import argparse
 import sys
 
 from crawler.cli.common import add_output_options, add_verbosity, new_parser
-from crawler.snapshot import rerender_reports
 
 EXAMPLES = """\
   python -m crawler report                       # reports/latest.json -> reports/*.md, index.html ...
@@ -45,6 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from crawler.snapshot import rerender_reports
     written = rerender_reports(args.out, confirm_after=args.confirm_after)
     if args.quiet == 0:
         print(f"wrote {len(written)} reports to {args.out}/", file=sys.stderr)

@@ -14,10 +14,6 @@ from crawler.cli.common import (
     add_verbosity,
     new_parser,
 )
-from crawler.models import LinkStatus
-from crawler.pipeline import ALL_PARTS, RunOptions, run
-from crawler.progress import make_progress, render_summary
-from crawler.settings import Settings
 
 EXAMPLES = """\
   python -m crawler run                                  # the shipped registry.yaml -> reports/
@@ -46,6 +42,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from crawler.models import LinkStatus
+    from crawler.pipeline import ALL_PARTS, RunOptions, run
+    from crawler.progress import make_progress, render_summary
+    from crawler.settings import Settings
     settings = Settings.from_env()
     options = RunOptions(
         registry_path=args.registry,
@@ -71,7 +71,13 @@ def handle(args: argparse.Namespace) -> int:
             for _, link in snapshot.links()
             if link.result.status is LinkStatus.BROKEN
         ]
-        render_summary(snapshot.summary, stream=sys.stderr, elapsed=result.elapsed, broken=broken)
+        render_summary(
+            snapshot.summary,
+            stream=sys.stderr,
+            elapsed=result.elapsed,
+            broken=broken,
+            full_list=str(args.out / "broken-links.md"),
+        )
         print(f"wrote {len(result.written)} files to {args.out}/", file=sys.stderr)
     if args.fail_on == "broken" and snapshot.summary.get(LinkStatus.BROKEN, 0):
         return 1

@@ -6,7 +6,6 @@ import argparse
 import sys
 
 from crawler.cli.common import add_registry_option, add_verbosity, new_parser
-from crawler.registry import display_path, load_registry
 
 EXAMPLES = """\
   python -m crawler validate                       # ./registry.yaml, else the shipped one
@@ -26,6 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from crawler.registry import display_path, load_registry
     # An invalid registry raises RegistryError; the CLI frame prints its problems and exits 2.
     loaded = load_registry(args.registry)
     if args.quiet == 0:

@@ -132,6 +132,8 @@ async def fetch(
             "previous metadata, marked stale."
         )
     report.api_requests = state.requests
-    log.debug("GitHub: %d API requests, %d answered, %d unanswered", state.requests, len(report.outcomes),
-              len(report.unanswered))  # fmt: skip
+    log.debug(
+        "GitHub: %d API requests, %d answered, %d unanswered", state.requests, len(report.outcomes),
+        len(report.unanswered),
+    )  # fmt: skip
     return report

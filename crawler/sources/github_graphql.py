@@ -82,7 +82,8 @@ def build_query(groups: Sequence[Sequence[GitHubRef]]) -> Batch:
         first = refs[0]
         batch.repos[alias] = refs
         objects: dict[str, tuple[str, str | None]] = {}
-        lines = [f"  {alias}: repository(owner: {_literal(first.owner)}, name: {_literal(first.repo)}) {{{_REPO_FIELDS}"]
+        head = f"  {alias}: repository(owner: {_literal(first.owner)}, name: {_literal(first.repo)}) {{"
+        lines = [head + _REPO_FIELDS]
         seen: set[tuple[str, str | None]] = set()
         for ref in refs:
             for ref_name, path in ref.candidates():
@@ -148,7 +149,8 @@ def _check(state: ApiState) -> Callable[[httpx.Response], None]:
             return
         messages = " ".join(str(e.get("message", "")) for e in errors).lower()
         if "secondary rate limit" in messages:
-            raise RetryableError("GraphQL secondary rate limit", retry_after(response.headers) or SECONDARY_DEFAULT_WAIT)
+            wait = retry_after(response.headers) or SECONDARY_DEFAULT_WAIT
+            raise RetryableError("GraphQL secondary rate limit", wait)
         if any(e.get("type") in _RATE_LIMIT_TYPES or e.get("code") == "graphql_rate_limit" for e in errors):
             raise BudgetExhausted(state.reset_at)
 

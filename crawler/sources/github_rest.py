@@ -126,9 +126,10 @@ def retry_after(headers: httpx.Headers, now: datetime | None = None) -> float | 
 
 def api_headers(token: SecretStr | None, *, rest: bool = True) -> dict[str, str]:
     """Per-request headers for the GitHub API host only (the shared client fetches other sites too)."""
-    headers = {"X-GitHub-Api-Version": API_VERSION}
-    if rest:
+    headers: dict[str, str] = {}
+    if rest:  # REST versioning headers; GraphQL is unversioned
         headers["Accept"] = "application/vnd.github+json"
+        headers["X-GitHub-Api-Version"] = API_VERSION
     if token is not None:
         headers["Authorization"] = f"Bearer {token.get_secret_value()}"
     return headers

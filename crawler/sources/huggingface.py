@@ -108,7 +108,8 @@ def parse_hf_url(url: str, hosts: frozenset[str] = HF_HOSTS) -> HfRef | None:
         return HfRef(repo_type, "/".join(repo_id), base=base)
     if rest[0] not in ("tree", "blob") or len(rest) < 2 or rest[1] != _DEFAULT_REVISION:
         return None
-    return HfRef(repo_type, "/".join(repo_id), rest[0], rest[1], "/".join(rest[2:]) or None, base)  # type: ignore[arg-type]
+    path = "/".join(rest[2:]) or None
+    return HfRef(repo_type, "/".join(repo_id), rest[0], rest[1], path, base)  # type: ignore[arg-type]
 
 
 def claims(url: str, settings: Settings) -> bool:
@@ -231,7 +232,8 @@ class _Client:
         moved = False
         for _ in range(3):
             response = await self._send(url)
-            if response.status_code == 401 and self.token is not None:
+            repo_not_found = response.headers.get("x-error-code") == "RepoNotFound"
+            if response.status_code == 401 and self.token is not None and not repo_not_found:
                 self.token = None
                 self.report.notices.append(
                     "Hugging Face rejected the token in HF_TOKEN (401); continuing without it."
@@ -250,7 +252,7 @@ class _Client:
             if response.status_code == 403 and "disabled" in response.headers.get("x-error-message", "").lower():
                 return _Answer(403, {"id": ref.repo_id, "disabled": True}, moved)
             return _Answer(response.status_code, body, moved)
-        return _Answer(310)
+        return _Answer(response.status_code)  # a redirect chain too long: no verdict, page-check it
 
 
 def _outcome(url: str, ref: HfRef, answer: _Answer, at: datetime) -> Outcome | None:

@@ -200,6 +200,9 @@ class World:
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
+    # One buffered write per response and no Nagle delay: keep-alive requests stay fast.
+    wbufsize = 1 << 16
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
         pass
@@ -221,20 +224,19 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0)) if method == "POST" else b""
         endpoint = self.server.kind if self.server.kind == "hf" else ("graphql" if parts.path == "/graphql" else "rest")
+        authorization, if_none_match = self.headers.get("Authorization"), self.headers.get("If-None-Match")
         with fake.lock:
             fake.counts[endpoint] += 1
-            fake.requests.append(
-                Recorded(endpoint, method, self.path, self.headers.get("Authorization"), self.headers.get("If-None-Match"))
-            )
+            fake.requests.append(Recorded(endpoint, method, self.path, authorization, if_none_match))
             scripted = next((s for s in fake.world.scripts if s.endpoint == endpoint and s.times > 0), None)
             if scripted is not None:
                 scripted.times -= 1
                 return self._reply(scripted.status, scripted.body, scripted.headers)
             if endpoint == "graphql":
-                return self._reply(*fake.graphql(self.headers.get("Authorization"), body))
+                return self._reply(*fake.graphql(authorization, body))
             if endpoint == "rest":
-                return self._reply(*fake.rest(parts, self.headers.get("Authorization"), self.headers.get("If-None-Match")))
-            return self._reply(*fake.huggingface(parts, self.headers.get("Authorization")))
+                return self._reply(*fake.rest(parts, authorization, if_none_match))
+            return self._reply(*fake.huggingface(parts, authorization))
 
     def do_GET(self) -> None:  # noqa: N802
         self._handle("GET")
@@ -265,7 +267,7 @@ class FakeApis:
     def __enter__(self) -> FakeApis:
         for kind in ("github", "hf"):
             server = _Server(self, kind)
-            threading.Thread(target=server.serve_forever, name=f"fake-{kind}", daemon=True).start()
+            threading.Thread(target=server.serve_forever, args=(0.05,), name=f"fake-{kind}", daemon=True).start()
             self._servers.append(server)
         return self
 
@@ -308,7 +310,8 @@ class FakeApis:
             return 401, {"message": "Bad credentials", "documentation_url": "https://docs.github.com/graphql"}, {}
         if world.graphql_remaining <= 0:
             headers = self._limit_headers("graphql", 5000, 0)
-            return 200, {"errors": [{"type": "RATE_LIMITED", "message": "API rate limit exceeded for user ID 1."}]}, headers
+            error = {"type": "RATE_LIMITED", "message": "API rate limit exceeded for user ID 1."}
+            return 200, {"errors": [error]}, headers
         world.graphql_remaining -= 1
         query = json.loads(raw or b"{}").get("query", "")
         data: dict[str, Any] = {"rateLimit": {"cost": 1, "remaining": world.graphql_remaining,
@@ -379,7 +382,8 @@ class FakeApis:
             return 404, not_found, {}
         if state == "moved":
             location = f"{base}/repositories/{repo.id}" + ("/" + "/".join(segments[3:]) if segments[3:] else "")
-            return 301, {"message": "Moved Permanently", "url": location, "documentation_url": DOCS}, {"Location": location}
+            body = {"message": "Moved Permanently", "url": location, "documentation_url": DOCS}
+            return 301, body, {"Location": location}
         rest = segments[3:]
         if not rest:
             return 200, repo.rest_body(base), {}
