@@ -125,6 +125,9 @@ class _Run:
         self.results: dict[str, LinkResult] = {}
         self.cited: dict[str, list[str]] = {}  # request key -> the URLs (fragments kept) citing it
         self.dead: dict[str, _Outcome] = {}  # dispatch host -> what its remaining URLs get
+        # Results of unreachable hosts are reported only once the network is known to be up:
+        # a progress line must not count "broken" links seconds before the run says "network down".
+        self.held: list[LinkResult] = []
         policy = retry_policy(options.attempts, options.backoff_initial, options.backoff_max, options.max_retry_after)
         self.fetcher = Fetcher(client, policy, timeout=options.timeout, body_cap=options.body_cap)
         self.excludes = [re.compile(p) for p in options.exclude]
@@ -154,6 +157,9 @@ class _Run:
             for _ in range(min(self.options.concurrency, len(dispatcher))):
                 tg.start_soon(self._worker, dispatcher)
         self._network_guard()
+        if self.on_result is not None:
+            for result in self.held:
+                self.on_result(result)
         return {url: self.results[url] for url in unique}
 
     def _precheck(self, url: str) -> str | _Outcome:
@@ -202,18 +208,18 @@ class _Run:
     async def _job(self, host: str, key: str, dispatcher: Dispatcher[str, str]) -> None:
         dead = self.dead.get(host)
         if dead is not None:
-            self._emit(key, dead, 0.0)
+            self._emit(key, dead, 0.0, hold=True)
             return
         started = time.perf_counter()
         outcome, host_dead = await self._check_one(key, dispatcher.limiters[host])
-        self._emit(key, outcome, time.perf_counter() - started)
+        self._emit(key, outcome, time.perf_counter() - started, hold=host_dead)
         if host_dead:
             # The host's other URLs would fail the same way: spare them the retries and timeouts.
             self.dead[host] = outcome
             for other in dispatcher.drop(host):
-                self._emit(other, outcome, 0.0)
+                self._emit(other, outcome, 0.0, hold=True)
 
-    def _emit(self, key: str, outcome: _Outcome, seconds: float) -> None:
+    def _emit(self, key: str, outcome: _Outcome, seconds: float, *, hold: bool = False) -> None:
         now = datetime.now(UTC)
         for url in self.cited[key]:
             result = LinkResult.model_construct(
@@ -226,7 +232,9 @@ class _Run:
                 duration_ms=int(seconds * 1000),
             )
             self.results[url] = result
-            if self.on_result is not None:
+            if hold:
+                self.held.append(result)
+            elif self.on_result is not None:
                 self.on_result(result)
 
     def _network_guard(self) -> None:

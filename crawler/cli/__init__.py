@@ -49,7 +49,7 @@ def _configure_logging(verbosity: int) -> None:
     level = {-1: logging.WARNING, 0: logging.INFO}.get(verbosity, logging.DEBUG if verbosity > 0 else logging.ERROR)
     logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr)
     # httpx logs every request with its full URL at INFO; keep that for -vv.
-    for noisy in ("httpx", "httpcore", "hpack"):
+    for noisy in ("httpx", "httpcore", "hpack", "asyncio"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if verbosity > 1 else logging.WARNING)
 
 

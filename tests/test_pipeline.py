@@ -1,0 +1,112 @@
+"""The pipeline joins sources and checker: fallbacks, stale carry-over, --only, and abort paths."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import anyio
+import httpx
+import pytest
+import respx
+
+from crawler.checker import CheckOptions
+from crawler.errors import NetworkDown
+from crawler.history import next_history
+from crawler.models import (
+    EntryRecord,
+    GitHubMeta,
+    LinkKind,
+    LinkRecord,
+    LinkResult,
+    LinkStatus,
+    Snapshot,
+)
+from crawler.pipeline import crawl
+from crawler.settings import Settings
+
+T0 = datetime(2026, 11, 1, 6, 0, tzinfo=UTC)
+REPO = "https://github.com/org/corpus"
+PAGE = "https://example.org/dataset"
+OPTIONS = CheckOptions(allow_private=True)  # no DNS for the guard: respx answers every host
+
+
+def _previous(url: str = REPO) -> Snapshot:
+    meta = GitHubMeta(full_name="org/corpus", stars=42, forks=1, fetched_at=T0)
+    result = LinkResult(url=url, status=LinkStatus.OK, reason="ok", checked_at=T0)
+    link = LinkRecord(url=url, kind=LinkKind.REPOSITORY, result=result, github=meta)
+    entry = EntryRecord(id="corpus", name="Corpus", links=[link])
+    return Snapshot(
+        generated_at=T0,
+        tool_version="0",
+        registry_path="registry.yaml",
+        registry_sha256="0" * 64,
+        summary={LinkStatus.OK: 1},
+        entries=[entry],
+    )
+
+
+def _crawl(router: respx.MockRouter, urls: list[str], settings: Settings, **kw):
+    async def go():
+        async with httpx.AsyncClient(transport=httpx.MockTransport(router.handler)) as client:
+            return await crawl(urls, settings=settings, options=OPTIONS, client=client, **kw)
+
+    return anyio.run(go)
+
+
+def test_exhausted_graphql_budget_falls_back_to_pages_with_stale_metadata():
+    """RATE_LIMITED in a 200: the repo is page-checked and keeps its last metadata, marked stale."""
+    settings = Settings.from_env({"GITHUB_TOKEN": "ghp_secret", "CRAWLER_CACHE_DIR": "/nonexistent"})
+    router = respx.MockRouter(assert_all_called=False)
+    router.post(settings.github_graphql_url).respond(
+        200,
+        json={"data": None, "errors": [{"type": "RATE_LIMITED", "message": "API rate limit exceeded"}]},
+        headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": "1893456000"},
+    )
+    router.route(host="github.com").respond(200, text="<html>repo</html>")
+    crawled = _crawl(router, [REPO], settings, previous=_previous())
+    outcome = crawled.outcomes[REPO]
+    assert outcome.result.status is LinkStatus.OK
+    assert outcome.github is not None and outcome.github.stale and outcome.github.stars == 42
+    assert outcome.github.fetched_at == T0
+    assert crawled.notices and "ghp_secret" not in " ".join(crawled.notices)
+
+
+def test_only_links_skips_api_urls_and_carries_their_metadata():
+    """--only links: GitHub URLs are skipped (not fetched) and keep last run's metadata as stale."""
+    settings = Settings.from_env({})
+    router = respx.MockRouter(assert_all_called=False)
+    page = router.get(PAGE).respond(200)
+    router.head(PAGE).respond(200)
+    api = router.route(host="api.github.com")
+    crawled = _crawl(router, [REPO, PAGE], settings, only=frozenset({"links"}), previous=_previous())
+    assert crawled.outcomes[PAGE].result.status is LinkStatus.OK
+    skipped = crawled.outcomes[REPO]
+    assert skipped.result.status is LinkStatus.SKIPPED and "--only" in skipped.result.reason
+    assert skipped.github is not None and skipped.github.stale
+    assert not api.called and (page.called or router.calls)
+
+
+def test_network_down_propagates_unwrapped():
+    """When every host fails to connect, crawl raises NetworkDown itself, not an ExceptionGroup."""
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    urls = ["https://a.example/x", "https://b.example/y", "https://c.example/z"]
+
+    async def go():
+        async with httpx.AsyncClient(transport=httpx.MockTransport(refuse)) as client:
+            await crawl(urls, settings=Settings.from_env({}), options=OPTIONS, client=client)
+
+    with pytest.raises(NetworkDown):
+        anyio.run(go)
+
+
+def test_skipped_link_holds_its_failure_streak():
+    """A link skipped this run keeps its streak instead of having it forgiven."""
+    result = LinkResult(url=REPO, status=LinkStatus.BROKEN, reason="gone", checked_at=T0)
+    previous = LinkRecord(
+        url=REPO, kind=LinkKind.REPOSITORY, result=result, consecutive_failures=3, failing_since=date(2026, 10, 1)
+    )
+    assert next_history(LinkStatus.SKIPPED, previous, date(2026, 11, 2)) == (3, date(2026, 10, 1))
+    assert next_history(LinkStatus.OK, previous, date(2026, 11, 2)) == (0, None)

@@ -1,0 +1,83 @@
+"""`python -m crawler run` on the shipped registry against loopback fakes of GitHub and Hugging Face.
+
+The fakes are selected the way users select GitHub Enterprise or a Hub mirror: GITHUB_API_URL,
+GITHUB_GRAPHQL_URL and HF_ENDPOINT. Plain web pages are left out with ``--only github,huggingface``
+(this machine has no internet); everything the APIs answer is checked for real over HTTP.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from crawler.registry import load_registry
+from crawler.sources.github_urls import parse_github_url
+from crawler.sources.huggingface import parse_hf_url
+from tests.fakes import FakeApis, World
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "ghp_e2eSECRETtoken0123456789"
+
+
+def shipped_world(**kw) -> World:
+    """A world holding every repository, path and Hugging Face repo the shipped registry cites."""
+    world = World(**kw)
+    paths: dict[str, set[str]] = {}
+    for url in load_registry(ROOT / "registry.yaml").registry.unique_urls():
+        ref = parse_github_url(url)
+        if ref is not None:
+            files = paths.setdefault(ref.full_name, set())
+            if ref.kind and ref.tail:
+                files.add("/".join(ref.tail[1:]) or "README.md")
+        hf = parse_hf_url(url)
+        if hf is not None:
+            world.add_hf(hf.repo_type, hf.repo_id)
+    for name, files in paths.items():
+        world.add_repo(name, paths={"main": files | {"README.md"}, "master": files | {"README.md"}})
+    return world
+
+
+def crawl(fake: FakeApis, tmp_path: Path, out: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if k not in ("GITHUB_TOKEN", "GH_TOKEN", "HF_TOKEN")}
+    environ.update(fake.env(), CRAWLER_CACHE_DIR=str(tmp_path / "cache"), **env)
+    cmd = [sys.executable, "-m", "crawler", "run", "--registry", str(ROOT / "registry.yaml"), "--out", str(out),
+           "--only", "github,huggingface", "-vv"]  # fmt: skip
+    return subprocess.run(cmd, env=environ, capture_output=True, text=True, timeout=60, cwd=tmp_path)
+
+
+def written_text(*folders: Path) -> str:
+    return "".join(p.read_text(errors="replace") for f in folders if f.exists() for p in f.rglob("*") if p.is_file())
+
+
+def test_run_with_token_uses_at_most_three_github_requests(tmp_path):
+    """With a token the shipped registry costs <= 3 GraphQL requests, no REST, and every repo gets metadata."""
+    out = tmp_path / "reports"
+    with FakeApis(shipped_world(github_token=TOKEN)) as fake:
+        proc = crawl(fake, tmp_path, out, GITHUB_TOKEN=TOKEN)
+        counts = dict(fake.counts)
+    assert proc.returncode == 0, proc.stderr
+    assert 1 <= counts.get("graphql", 0) <= 3 and counts.get("rest", 0) == 0
+    assert counts.get("hf", 0) >= 1
+    snapshot = json.loads((out / "latest.json").read_text())
+    links = [link for entry in snapshot["entries"] for link in entry["links"]]
+    github_links = [link for link in links if parse_github_url(link["url"])]
+    assert github_links and all(link["github"] and link["result"]["status"] == "ok" for link in github_links)
+    assert all(link["huggingface"] for link in links if "huggingface.co" in link["url"])
+    assert TOKEN not in proc.stdout + proc.stderr  # -vv: every request is logged
+    assert TOKEN not in written_text(out, tmp_path / "cache")
+
+
+def test_run_without_token_uses_rest_and_etags_on_the_second_run(tmp_path):
+    """Without a token REST is used within the 60/h budget; a second run revalidates with If-None-Match."""
+    out = tmp_path / "reports"
+    with FakeApis(shipped_world()) as fake:
+        first = crawl(fake, tmp_path, out)
+        rest_first = fake.counts.get("rest", 0)
+        second = crawl(fake, tmp_path, out)
+        conditional = [r for r in fake.requests if r.endpoint == "rest" and r.if_none_match]
+    assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
+    assert 0 < rest_first <= 60 and fake.counts.get("graphql", 0) == 0
+    assert conditional and all(r.status == 304 for r in conditional)
