@@ -151,31 +151,18 @@ def render_broken_markdown(snapshot: Snapshot, *, confirm_after: int = 2) -> str
         "# Broken links",
         "",
         f"Generated {_stamp(snapshot)} from {md_literal(snapshot.registry_path)}. {_summary_line(snapshot)}",
-        "",
-        f"## Broken ({len(report.broken)})",
-        "",
-        f"Failing {confirm_after} {runs} in a row or more: fix or remove these in the registry.",
     ]
-    lines += _grouped(report.broken) if report.broken else ["", "None."]
-    lines += [
-        "",
-        f"## Failing for the first time ({len(report.newly_failing)})",
-        "",
-        f"Broken, but for fewer than {confirm_after} {runs} in a row: confirmed if still broken next time.",
-    ]
-    lines += _grouped(report.newly_failing) if report.newly_failing else ["", "None."]
-    lines += [
-        "",
-        f"## Moved ({len(report.moved)})",
-        "",
-        "These work through a permanent redirect: update the registry to the new home.",
-    ]
-    lines += _moved(report.moved) if report.moved else ["", "None."]
-    lines += [
-        "",
-        f"## Unverified ({len(report.unverified)})",
-        "",
-        "Could not tell this run (anti-bot pages, rate limits, server errors, timeouts); not counted as broken.",
-    ]
-    lines += _unverified(report.unverified) if report.unverified else ["", "None."]
+    sections = [
+        ("Broken", report.broken, _grouped,
+         f"Failing {confirm_after} {runs} in a row or more: fix or remove these in the registry."),
+        ("Failing for the first time", report.newly_failing, _grouped,
+         f"Broken, but for fewer than {confirm_after} {runs} in a row: confirmed if still broken next time."),
+        ("Moved", report.moved, _moved,
+         "These work through a permanent redirect: update the registry to the new home."),
+        ("Unverified", report.unverified, _unverified,
+         "Could not tell this run (anti-bot pages, rate limits, server errors, timeouts); not counted as broken."),
+    ]  # fmt: skip
+    for title, items, render, blurb in sections:
+        lines += ["", f"## {title} ({len(items)})", "", blurb]
+        lines += render(items) if items else ["", "None."]
     return "\n".join(lines) + "\n"
