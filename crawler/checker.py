@@ -65,6 +65,9 @@ class CheckOptions:
     max_redirects: int = 10
     backoff_initial: float = 0.5
     backoff_max: float = 8.0
+    # Set when hosts elsewhere in the same run answered: then a few unreachable hosts are just
+    # unreachable hosts, not a dead network (the pipeline's second pass over API fallbacks).
+    network_known_up: bool = False
 
     @classmethod
     def from_config(cls, config: CrawlConfig, **overrides: Any) -> CheckOptions:
@@ -238,6 +241,8 @@ class _Run:
                 self.on_result(result)
 
     def _network_guard(self) -> None:
+        if self.options.network_known_up:
+            return
         tried = [(name, h) for name, h in self.hosts.items() if h.tried]
         failed = [(name, h) for name, h in tried if h.failure is not None and not h.answered]
         if not tried or not failed:
@@ -285,6 +290,9 @@ class _Run:
                 judged = classify_failure(exc.failure, host, attempts=exc.attempts)
                 dead = hops == 0 and exc.failure.connection_level and not state.answered
                 return _Outcome(judged.status, judged.reason, None, moved), dead
+            except (httpx.InvalidURL, UnicodeError) as exc:
+                # A URL too long for the client, an IDN that does not encode: no request can be made.
+                return _Outcome(LinkStatus.BROKEN, f"malformed URL: {exc}", None, moved), False
             except WaitTooLong as exc:
                 code = exc.last.answer.status if isinstance(exc.last, RetryableAnswer) else None
                 cap = self.options.max_retry_after

@@ -32,7 +32,7 @@ __all__ = [
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 PERMANENT_REDIRECTS = frozenset({301, 308})
-GONE = frozenset({404, 410})
+GONE = frozenset({404, 410, 451})  # 451: blocked for legal reasons (e.g. DMCA)
 # Transient server-side states worth another try. 501/505 are permanent ("not implemented").
 _RETRYABLE = frozenset({408, 425, 429, 500, 502, 503, 504}) | frozenset(range(520, 531))
 _EXTRA_PHRASES = {999: "Request Denied", 520: "Web Server Returned an Unknown Error", 522: "Connection Timed Out"}

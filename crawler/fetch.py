@@ -136,8 +136,8 @@ class Fetcher:
         if not state.no_head:
             try:
                 head = await self._send("HEAD", url, state, limiter, cookies)
-            except (httpx.RemoteProtocolError, httpx.ReadError):
-                head = None  # some servers hang up on HEAD; GET decides
+            except (httpx.RemoteProtocolError, httpx.ReadError, httpx.ReadTimeout):
+                head = None  # some servers hang up on HEAD, or never answer it; GET decides
             if head is not None:
                 code = head.status
                 # An error (or a 202 "challenge") to HEAD is confirmed with GET before it counts.

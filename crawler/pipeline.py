@@ -14,7 +14,7 @@ import signal
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -148,8 +148,8 @@ async def crawl(
 
         checked: dict[str, LinkResult] = {}
 
-        async def run_checker(group: list[str]) -> None:
-            checked.update(await check_urls(group, client=http, options=options, on_result=on_result))
+        async def run_checker(group: list[str], opts: CheckOptions = options) -> None:
+            checked.update(await check_urls(group, client=http, options=opts, on_result=on_result))
 
         try:
             async with anyio.create_task_group() as tg:
@@ -173,7 +173,10 @@ async def crawl(
             fallback_meta.update(report.unanswered)
         if fallback_meta:
             log.info("%d URL(s) the APIs could not answer are checked as plain pages.", len(fallback_meta))
-            await run_checker(list(fallback_meta))
+            # Hosts answered already (plain links checked, or an API replied): github.com being
+            # unreachable now is that host's problem, not a dead network.
+            answered = bool(checked) or any(report.outcomes for report in reports.values())
+            await run_checker(list(fallback_meta), replace(options, network_known_up=answered))
         for url, link_result in checked.items():
             outcomes[url] = _with_meta(link_result, fallback_meta.get(url))
 

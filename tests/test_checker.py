@@ -481,3 +481,29 @@ def test_cookies_set_by_a_redirect_are_sent_to_the_next_hop_only():
     results = run(["https://a.test/start", "https://a.test/page"], handler, max_redirects=3, host_concurrency=1)
     assert results["https://a.test/start"].status is LinkStatus.OK
     assert results["https://a.test/page"].status is LinkStatus.OK  # via /start, which sets the cookie
+
+
+def test_451_is_broken():
+    """HTTP 451 (unavailable for legal reasons, e.g. a DMCA takedown) is broken, as in the GitHub source."""
+    from crawler.classify import classify_answer
+
+    assert classify_answer(451, {}, b"").status is LinkStatus.BROKEN
+
+
+def test_head_that_never_answers_falls_back_to_get():
+    """A server that lets HEAD time out but answers GET is ok, judged by the GET."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "HEAD":
+            raise httpx.ReadTimeout("timed out", request=request)
+        return httpx.Response(200)
+
+    assert run(["https://slowhead.test/x"], handler)["https://slowhead.test/x"].status is LinkStatus.OK
+
+
+def test_url_the_client_cannot_send_is_broken_not_a_crash():
+    """A URL longer than the client accepts becomes one broken result instead of ending the run."""
+    url = "https://long.test/" + "a" * 70_000
+    results = run([url, "https://fine.test/"], answer(200))
+    assert results[url].status is LinkStatus.BROKEN and "malformed URL" in results[url].reason
+    assert results["https://fine.test/"].status is LinkStatus.OK

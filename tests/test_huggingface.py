@@ -14,7 +14,7 @@ from crawler import retry
 from crawler.models import HuggingFaceMeta, LinkStatus
 from crawler.settings import Settings
 from crawler.sources import huggingface
-from crawler.sources.huggingface import parse_hf_url
+from crawler.sources.huggingface import claims, parse_hf_url
 
 HF = "https://huggingface.co"
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -258,3 +258,27 @@ def test_api_down_falls_back_to_page_checks():
     report = run(["https://huggingface.co/datasets/o/d"])
     assert report.outcomes == {} and list(report.unanswered) == ["https://huggingface.co/datasets/o/d"]
     assert "HTTP 503" in report.notices[0] and report.api_requests == 3
+
+
+def test_endpoint_without_port_claims_only_its_default_port():
+    """HF_ENDPOINT=http://localhost claims localhost:80 links, not every port on that host; :443 equals no port."""
+    local = Settings.from_env({"HF_ENDPOINT": "http://localhost"})
+    assert claims("http://localhost/datasets/org/x", local)
+    assert not claims("http://localhost:3000/org/model", local)
+    mirror = Settings.from_env({"HF_ENDPOINT": "https://hf-mirror.com:443"})
+    assert claims("https://hf-mirror.com/datasets/org/x", mirror)
+
+
+def test_bare_404_from_a_mirror_is_page_checked_not_broken():
+    """A 404 without X-Error-Code: RepoNotFound (a route the mirror lacks) leaves the link to the page check."""
+    settings = Settings.from_env({"HF_ENDPOINT": "https://mirror.test"})
+    url = "https://huggingface.co/spaces/org/demo"
+    router = respx.MockRouter()
+    router.get("https://mirror.test/api/spaces/org/demo").respond(404, text="Not Found")
+
+    async def go():
+        async with httpx.AsyncClient(transport=httpx.MockTransport(router.handler)) as client:
+            return await huggingface.fetch([url], client=client, settings=settings, previous={})
+
+    report = anyio.run(go)
+    assert url in report.unanswered and url not in report.outcomes

@@ -110,3 +110,22 @@ def test_skipped_link_holds_its_failure_streak():
     )
     assert next_history(LinkStatus.SKIPPED, previous, date(2026, 11, 2)) == (3, date(2026, 10, 1))
     assert next_history(LinkStatus.OK, previous, date(2026, 11, 2)) == (0, None)
+
+
+def test_unreachable_github_after_working_links_is_not_network_down():
+    """Plain links answer but the GitHub API and pages refuse: GitHub links are judged, the run goes on."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.host.endswith("github.com"):
+            raise httpx.ConnectError("connection refused", request=request)
+        return httpx.Response(200)
+
+    urls = [REPO, "https://a.example/x", "https://b.example/y", "https://c.example/z"]
+
+    async def go():
+        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+            return await crawl(urls, settings=Settings.from_env({}), options=OPTIONS, client=client)
+
+    crawled = anyio.run(go)
+    assert crawled.outcomes["https://a.example/x"].result.status is LinkStatus.OK
+    assert crawled.outcomes[REPO].result.status in (LinkStatus.UNVERIFIED, LinkStatus.BROKEN)

@@ -23,11 +23,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
-from urllib.parse import quote, unquote, urljoin, urlsplit
+from urllib.parse import SplitResult, quote, unquote, urljoin, urlsplit
 
 import httpx
 from pydantic import SecretStr, ValidationError
 
+from crawler.classify import retry_after_seconds
 from crawler.models import HuggingFaceMeta, LinkResult, LinkStatus, Outcome
 from crawler.retry import RetryPolicy, WaitTooLong, call_with_retries
 from crawler.settings import Settings
@@ -74,10 +75,19 @@ class HfRef:
         return url
 
 
+def _host_port(parts: SplitResult) -> str:
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return ""
+    return f"{(parts.hostname or '').lower()}:{port}"
+
+
 def _hosts(settings: Settings) -> frozenset[str]:
-    # The endpoint is matched with its port: a loopback mirror must not claim every local URL.
-    netloc = urlsplit(settings.hf_endpoint).netloc.lower()
-    return HF_HOSTS | {netloc} if netloc else HF_HOSTS
+    # The endpoint is matched as host:port (default ports filled in): a loopback mirror must not
+    # claim every local URL, and https://mirror and https://mirror:443 are the same place.
+    endpoint = urlsplit(settings.hf_endpoint)
+    return HF_HOSTS | {_host_port(endpoint)} if endpoint.hostname else HF_HOSTS
 
 
 def parse_hf_url(url: str, hosts: frozenset[str] = HF_HOSTS) -> HfRef | None:
@@ -87,7 +97,7 @@ def parse_hf_url(url: str, hosts: frozenset[str] = HF_HOSTS) -> HfRef | None:
     except ValueError:
         return None
     hostname = (parts.hostname or "").lower()
-    if parts.scheme not in ("http", "https") or (hostname not in hosts and parts.netloc.lower() not in hosts):
+    if parts.scheme not in ("http", "https") or (hostname not in HF_HOSTS and _host_port(parts) not in hosts):
         return None
     segments = [unquote(s) for s in parts.path.split("/") if s]
     repo_type: RepoType = "model"
@@ -123,9 +133,9 @@ def utcnow() -> datetime:
 
 def rate_limit_reset(headers: httpx.Headers) -> float | None:
     """Seconds to wait from ``Retry-After`` or the ``t=`` parameter of ``RateLimit``."""
-    value = headers.get("retry-after")
-    if value is not None and value.strip().isdigit():
-        return float(value)
+    seconds = retry_after_seconds(headers)
+    if seconds is not None:
+        return seconds
     match = _RATELIMIT_T.search(headers.get("ratelimit", ""))
     return float(match.group(1)) if match else None
 
@@ -192,6 +202,7 @@ class _Answer:
     status: int
     body: Any = None
     moved: bool = False
+    conclusive: bool = True  # False: the API did not speak for the repo (e.g. a mirror without this route)
 
 
 class _Client:
@@ -249,6 +260,10 @@ class _Client:
                 body = response.json()
             except ValueError:
                 body = None
+            if response.status_code == 404 and not repo_not_found:
+                # The Hub marks a missing repo with X-Error-Code; a bare 404 is a route this
+                # endpoint (often a mirror) lacks, so the page is checked instead.
+                return _Answer(404, None, moved, conclusive=False)
             if response.status_code == 403 and "disabled" in response.headers.get("x-error-message", "").lower():
                 return _Answer(403, {"id": ref.repo_id, "disabled": True}, moved)
             return _Answer(response.status_code, body, moved)
@@ -259,6 +274,8 @@ def _outcome(url: str, ref: HfRef, answer: _Answer, at: datetime) -> Outcome | N
     def result(status: LinkStatus, reason: str, http: int, final: str | None = None) -> LinkResult:
         return LinkResult(url=url, status=status, reason=reason, checked_at=at, http_status=http, final_url=final)
 
+    if not answer.conclusive:
+        return None
     if answer.status in (401, 404, 410):
         return Outcome(result=result(LinkStatus.BROKEN, "Hugging Face API: repository not found", answer.status))
     if answer.status == 451:
