@@ -68,6 +68,7 @@ class CheckOptions:
     # Set when hosts elsewhere in the same run answered: then a few unreachable hosts are just
     # unreachable hosts, not a dead network (the pipeline's second pass over API fallbacks).
     network_known_up: bool = False
+    proxied: bool = False  # requests go through HTTPS_PROXY/HTTP_PROXY (names resolve there)
 
     @classmethod
     def from_config(cls, config: CrawlConfig, **overrides: Any) -> CheckOptions:
@@ -97,7 +98,7 @@ async def check_urls(
     *resolver* replaces DNS for the address guard (tests). Raises ``NetworkDown`` when (nearly)
     every host tried failed at the connection level.
     """
-    run = _Run(client, options, AddressGuard(allow_private=options.allow_private, resolver=resolver), on_result)
+    run = _Run(client, options, AddressGuard(allow_private=options.allow_private, resolver=resolver, proxied=options.proxied), on_result)
     return await run.check(urls)
 
 

@@ -26,10 +26,12 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from crawler.checker import CheckOptions
 from crawler.errors import ConfigError
 from crawler.models import CrawlConfig, HostConfig
+from crawler.settings import Settings
 
-__all__ = ["find_pyproject", "load_pyproject_config", "merge_config"]
+__all__ = ["check_options_for", "find_pyproject", "load_pyproject_config", "merge_config"]
 
 T = TypeVar("T")
 _TABLE = "[tool.crawler]"
@@ -211,3 +213,25 @@ def _config_error(path: Path, problems: list[str]) -> ConfigError:
     # Same shape as RegistryError.problems: the CLI prints each line, then the one-sentence summary.
     error.problems = lines  # type: ignore[attr-defined]
     return error
+
+
+def check_options_for(
+    registry_config: CrawlConfig,
+    settings: Settings,
+    *,
+    pyproject: Path | None = Path("pyproject.toml"),
+    concurrency: int | None = None,
+    host_concurrency: int | None = None,
+    timeout: float | None = None,
+    allow_private: bool = False,
+) -> CheckOptions:
+    """Checker options: flags over the registry's ``config:`` over ``[tool.crawler]`` (shared by run and check)."""
+    from_pyproject = load_pyproject_config(pyproject) if pyproject and pyproject.exists() else None
+    return CheckOptions.from_config(
+        merge_config(registry_config, from_pyproject),
+        concurrency=concurrency,
+        host_concurrency=host_concurrency,
+        timeout=timeout,
+        allow_private=allow_private or None,
+        proxied=bool(settings.https_proxy or settings.http_proxy) or None,
+    )

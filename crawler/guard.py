@@ -72,11 +72,15 @@ _ALLOWED = HostVerdict()
 class AddressGuard:
     """Refuses hosts that are, or resolve to, non-public addresses; one lookup per host per run.
 
-    With ``allow_private`` nothing is resolved here (the transport reports DNS failures).
+    With ``allow_private`` nothing is resolved here (the transport reports DNS failures). With
+    ``proxied`` a name the local resolver does not know is let through to the proxy, which
+    resolves it (IP literals and names that resolve locally are still checked).
     """
 
-    def __init__(self, *, allow_private: bool = False, resolver: Resolver | None = None) -> None:
+    def __init__(self, *, allow_private: bool = False, resolver: Resolver | None = None, proxied: bool = False) -> None:
         self.allow_private = allow_private
+        # Behind a proxy the proxy resolves names; the machine itself often cannot.
+        self.proxied = proxied
         self._resolve = resolver or _getaddrinfo
         self._verdicts: dict[str, HostVerdict] = {}
         self._pending: dict[str, anyio.Event] = {}
@@ -113,7 +117,7 @@ class AddressGuard:
         try:
             addresses = await self._resolve(host, port)
         except socket.gaierror as exc:
-            return HostVerdict(failure=gai_failure(exc))
+            return _ALLOWED if self.proxied else HostVerdict(failure=gai_failure(exc))
         except UnicodeError:
             return HostVerdict(failure=TransportFailure(FailureKind.UNKNOWN_HOST, "invalid host name"))
         if not addresses:

@@ -23,10 +23,10 @@ import httpx
 
 from crawler import __version__
 from crawler.checker import CheckOptions, check_urls
-from crawler.config import load_pyproject_config, merge_config
+from crawler.config import check_options_for
 from crawler.models import GitHubMeta, HuggingFaceMeta, LinkResult, LinkStatus, Outcome, Snapshot
 from crawler.net import build_client
-from crawler.registry import LoadedRegistry, load_registry
+from crawler.registry import load_registry
 from crawler.settings import Settings
 from crawler.history import day_of
 from crawler.registry import display_path
@@ -221,18 +221,6 @@ def _latest(out_dir: Path) -> Snapshot | None:
     return load_snapshot(latest) if latest.exists() else None
 
 
-def check_options_for(loaded: LoadedRegistry, options: RunOptions) -> CheckOptions:
-    pyproject = load_pyproject_config(options.pyproject) if options.pyproject and options.pyproject.exists() else None
-    config = merge_config(loaded.registry.config, pyproject)
-    return CheckOptions.from_config(
-        config,
-        concurrency=options.concurrency,
-        host_concurrency=options.host_concurrency,
-        timeout=options.timeout,
-        allow_private=options.allow_private or None,
-    )
-
-
 def run(
     options: RunOptions,
     settings: Settings,
@@ -247,7 +235,15 @@ def run(
     loaded = load_registry(options.registry_path)
     for warning in loaded.warnings:
         log.debug("%s", warning)
-    check_options = check_options_for(loaded, options)
+    check_options = check_options_for(
+        loaded.registry.config,
+        settings,
+        pyproject=options.pyproject,
+        concurrency=options.concurrency,
+        host_concurrency=options.host_concurrency,
+        timeout=options.timeout,
+        allow_private=options.allow_private,
+    )
     # History and changes.md compare with the newest snapshot of an earlier day (a same-day
     # snapshot is being replaced); metadata carried over when an API is out of budget comes
     # from the freshest snapshot there is, which may be today's.

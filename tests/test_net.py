@@ -267,3 +267,37 @@ def test_allow_private_skips_the_guard():
         raise AssertionError("no lookup expected")
 
     assert anyio.run(AddressGuard(allow_private=True, resolver=resolver).check, "127.0.0.1").allowed
+
+
+def test_behind_a_proxy_a_name_unknown_locally_is_left_to_the_proxy():
+    """With a proxy configured, local DNS failure does not refuse the host (the proxy resolves it)."""
+    import socket
+
+    import anyio
+
+    from crawler.guard import AddressGuard
+
+    async def no_dns(host: str, port: int) -> list[str]:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    async def verdicts():
+        direct = await AddressGuard(resolver=no_dns).check("example.org")
+        proxied = await AddressGuard(resolver=no_dns, proxied=True).check("example.org")
+        literal = await AddressGuard(resolver=no_dns, proxied=True).check("10.0.0.1")
+        return direct, proxied, literal
+
+    direct, proxied, literal = anyio.run(verdicts)
+    assert direct.failure is not None
+    assert proxied.failure is None and proxied.refused is None
+    assert literal.refused  # IP literals are still refused behind a proxy
+
+
+def test_check_options_know_about_the_proxy():
+    """check_options_for marks options as proxied when HTTPS_PROXY is set, so the guard defers to the proxy."""
+    from crawler.config import check_options_for
+    from crawler.models import CrawlConfig
+    from crawler.settings import Settings
+
+    proxied = check_options_for(CrawlConfig(), Settings.from_env({"HTTPS_PROXY": "http://proxy.test:3128"}), pyproject=None)
+    direct = check_options_for(CrawlConfig(), Settings.from_env({}), pyproject=None)
+    assert proxied.proxied and not direct.proxied

@@ -64,7 +64,7 @@ def handle(args: argparse.Namespace) -> int:
     import anyio
     from pydantic import TypeAdapter
 
-    from crawler.checker import CheckOptions
+    from crawler.config import check_options_for
     from crawler.models import CrawlConfig, LinkResult, LinkStatus
     from crawler.settings import Settings
 
@@ -73,14 +73,15 @@ def handle(args: argparse.Namespace) -> int:
         urls += read_urls_file(args.urls_file)
     if not urls:
         raise UsageError("no URLs to check: give them as arguments or with --urls-file FILE")
-    options = CheckOptions.from_config(
+    settings = Settings.from_env()
+    options = check_options_for(
         CrawlConfig(),
+        settings,
         concurrency=args.concurrency,
         host_concurrency=args.host_concurrency,
         timeout=args.timeout,
-        allow_private=args.allow_private or None,
+        allow_private=args.allow_private,
     )
-    settings = Settings.from_env()
     started = time.perf_counter()
     results = anyio.run(_check, urls, settings, options)
     elapsed = time.perf_counter() - started
