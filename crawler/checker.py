@@ -42,8 +42,10 @@ from crawler.retry import WaitTooLong
 
 __all__ = ["CheckOptions", "check_urls"]
 
-# Share of the hosts tried that must fail at the connection level (with at least 3 tried)
-# before the run is called a network failure instead of a list of dead links.
+# Share of the hosts tried that must fail at the connection level before the run is called a
+# network failure instead of a list of dead links. With fewer than 3 hosts tried every one must
+# fail: a lone unreachable host cannot be told apart from a dead network (offline, resolvers
+# answer "unknown name" just as they do for a typo), and calling it broken would cry wolf.
 NETWORK_DOWN_SHARE = 0.9
 
 

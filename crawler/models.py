@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -71,6 +71,10 @@ def check_http_url(value: str) -> str:
         raise ValueError(f"not an absolute http(s) URL: {value!r}")
     if any(c.isspace() for c in value):
         raise ValueError(f"URL contains whitespace: {value!r}")
+    try:
+        parts.port  # noqa: B018 - raises on a port that is not a number in 0-65535
+    except ValueError:
+        raise ValueError(f"invalid port in URL: {value!r}") from None
     return value
 
 
@@ -109,23 +113,31 @@ class Entry(_Strict):
         return v
 
 
-class HostConfig(_Strict):
+HttpStatus = Annotated[int, Field(ge=100, le=599)]
+
+
+class _StrictConfig(_Strict):
+    # Configuration is typed by hand: "8" or true where a number belongs is a mistake to report.
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class HostConfig(_StrictConfig):
     """Per-host politeness and acceptance overrides."""
 
     concurrency: int | None = Field(default=None, ge=1)
     min_interval_ms: int | None = Field(default=None, ge=0)
-    accept: list[int] = Field(default_factory=list, description="Extra HTTP statuses counted as ok.")
+    accept: list[HttpStatus] = Field(default_factory=list, description="Extra HTTP statuses counted as ok.")
 
 
-class CrawlConfig(_Strict):
+class CrawlConfig(_StrictConfig):
     """Crawl settings kept with the data (registry ``config:`` or ``[tool.crawler]``)."""
 
     exclude: list[str] = Field(default_factory=list, description="Regular expressions; matching URLs are skipped.")
-    accept: list[int] = Field(default_factory=list, description="Extra HTTP statuses counted as ok everywhere.")
+    accept: list[HttpStatus] = Field(default_factory=list, description="Extra HTTP statuses counted as ok everywhere.")
     hosts: dict[str, HostConfig] = Field(default_factory=dict)
     concurrency: int | None = Field(default=None, ge=1)
     host_concurrency: int | None = Field(default=None, ge=1)
-    timeout: float | None = Field(default=None, gt=0)
+    timeout: float | None = Field(default=None, gt=0, le=3600, allow_inf_nan=False)
 
     @field_validator("exclude")
     @classmethod

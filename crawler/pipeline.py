@@ -10,6 +10,7 @@ abort leaves the previous reports exactly as they were.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -24,12 +25,12 @@ import httpx
 from crawler import __version__
 from crawler.checker import CheckOptions, check_urls
 from crawler.config import check_options_for
+from crawler.errors import AbortError, SnapshotError, UsageError
+from crawler.history import day_of
 from crawler.models import GitHubMeta, HuggingFaceMeta, LinkResult, LinkStatus, Outcome, Snapshot
 from crawler.net import build_client
-from crawler.registry import load_registry
+from crawler.registry import display_path, load_registry
 from crawler.settings import Settings
-from crawler.history import day_of
-from crawler.registry import display_path
 from crawler.snapshot import build_snapshot, load_history, load_previous, load_snapshot, write_run_outputs
 from crawler.sources import SourceReport, github, huggingface
 
@@ -198,7 +199,11 @@ def _first_leaf(group: BaseExceptionGroup) -> BaseException:
 
 @contextmanager
 def _interrupts_deferred() -> Iterator[None]:
-    """Hold Ctrl-C / SIGTERM while files are replaced, then honour it: no half-written set."""
+    """Hold Ctrl-C / SIGTERM while files are replaced: the set is written whole, then the run ends normally.
+
+    A signal that arrives here comes after the crawl's work is done; aborting now could only
+    leave a mixed set of old and new reports, so the writes finish and the user is told.
+    """
     received: list[int] = []
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
@@ -213,12 +218,30 @@ def _interrupts_deferred() -> Iterator[None]:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         if received:
-            raise KeyboardInterrupt
+            log.warning("Interrupted while the reports were being written; they were finished first.")
 
 
-def _latest(out_dir: Path) -> Snapshot | None:
-    latest = out_dir / "latest.json"
-    return load_snapshot(latest) if latest.exists() else None
+def _readable(load: Callable[[], Snapshot | None], warned: set[str]) -> Snapshot | None:
+    # A damaged snapshot must not block every future run (a scheduled job would stay red until a
+    # human steps in): say so, and start that history afresh. The file is replaced by this run.
+    try:
+        return load()
+    except SnapshotError as exc:
+        message = str(exc).rstrip(".")
+        if message not in warned:  # latest.json can be read twice: as the baseline and for metadata
+            warned.add(message)
+            log.warning("%s; it is ignored and will be replaced by this run's snapshot.", message)
+        return None
+
+
+def _prepare_out_dir(out_dir: Path) -> None:
+    """Fail before the crawl, not after it, when the reports cannot be written."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"{out_dir}: cannot write reports there: {exc.strerror or exc}") from None
+    if not os.access(out_dir, os.W_OK):
+        raise UsageError(f"{out_dir}: cannot write reports there: permission denied")
 
 
 def run(
@@ -247,8 +270,11 @@ def run(
     # History and changes.md compare with the newest snapshot of an earlier day (a same-day
     # snapshot is being replaced); metadata carried over when an API is out of budget comes
     # from the freshest snapshot there is, which may be today's.
-    previous = load_previous(options.out_dir, day_of(now()))
-    freshest = _latest(options.out_dir) or previous
+    _prepare_out_dir(options.out_dir)
+    warned: set[str] = set()
+    previous = _readable(lambda: load_previous(options.out_dir, day_of(now())), warned)
+    latest = options.out_dir / "latest.json"
+    freshest = (_readable(lambda: load_snapshot(latest), warned) if latest.exists() else None) or previous
     urls = loaded.registry.unique_urls()
     if on_start:
         on_start(len(urls))
@@ -276,15 +302,18 @@ def run(
         tool_version=__version__,
     )
     history = load_history(options.out_dir)
-    with _interrupts_deferred():
-        written = write_run_outputs(
-            snapshot,
-            previous=previous,
-            history=history,
-            registry_text=loaded.text,
-            out_dir=options.out_dir,
-            confirm_after=options.confirm_after,
-        )
+    try:
+        with _interrupts_deferred():
+            written = write_run_outputs(
+                snapshot,
+                previous=previous,
+                history=history,
+                registry_text=loaded.text,
+                out_dir=options.out_dir,
+                confirm_after=options.confirm_after,
+            )
+    except OSError as exc:  # disk full, folder removed mid-run: each file is whole, old or new
+        raise AbortError(f"{options.out_dir}: could not write the reports: {exc.strerror or exc}") from None
     return RunResult(
         snapshot=snapshot,
         previous=previous,

@@ -91,7 +91,7 @@ def render_summary(
         return
     if console is None and _isatty(stream):
         console = Console(file=stream)
-    if console is not None and console.is_terminal:
+    if console is not None and console.is_interactive:
         _summary_rich(console, summary, elapsed, broken, max_broken, full_list)
     else:
         stream.write(_summary_plain(summary, elapsed, broken, max_broken, full_list))

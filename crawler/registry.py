@@ -284,6 +284,29 @@ def _cross_entry_problems(data: dict[str, Any], root: yaml.Node) -> Iterable[tup
             yield _line(node), f"entries[{i}].duplicate_of: an entry cannot be a duplicate of itself ({target!r})"
         elif target not in first_line:
             yield _line(node), f"entries[{i}].duplicate_of: unknown id {target!r}"
+    yield from _duplicate_cycles(entries, root)
+
+
+def _duplicate_cycles(entries: list[Any], root: yaml.Node) -> Iterable[tuple[int, str]]:
+    """``a`` duplicate_of ``b`` duplicate_of ``a``: no entry in the loop is the original."""
+    target_of = {
+        e["id"]: e["duplicate_of"]
+        for e in entries
+        if isinstance(e, dict) and isinstance(e.get("id"), str) and isinstance(e.get("duplicate_of"), str)
+    }
+    index_of = {e["id"]: i for i, e in enumerate(entries) if isinstance(e, dict) and isinstance(e.get("id"), str)}
+    reported: set[str] = set()
+    for start in target_of:
+        seen: list[str] = []
+        current: str | None = start
+        while current in target_of and current not in seen:
+            seen.append(current)
+            current = target_of[current]
+        if current == start and len(seen) > 1 and not reported & set(seen):
+            reported.update(seen)
+            node, _ = _node_at(root, ("entries", index_of[start], "duplicate_of"))
+            loop = " -> ".join([*seen, start])
+            yield _line(node), f"entries[{index_of[start]}].duplicate_of: duplicates form a loop ({loop})"
 
 
 # --------------------------------------------------------------------------- warnings

@@ -20,9 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import re
-import tempfile
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -31,6 +29,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from crawler.errors import SnapshotError
+from crawler.files import TMP_PREFIX as _TMP_PREFIX
+from crawler.files import atomic_write_text
 from crawler.history import day_of, next_history
 from crawler.models import (
     SCHEMA_VERSION,
@@ -78,7 +78,6 @@ REPORT_FILES = (
     "registry.enriched.yaml",
 )
 _DATED = re.compile(r"^(\d{4}-\d{2}-\d{2})\.json$")
-_TMP_PREFIX = ".crawler-"
 
 
 # --------------------------------------------------------------------------- assembly
@@ -275,38 +274,6 @@ def render_reports(
         "leaderboard.md": render_leaderboard(snapshot),
         "registry.enriched.yaml": render_enriched_yaml(snapshot, registry_text),
     }
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Replace *path* with *text* atomically: temporary file in the same folder, fsync, rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f"{_TMP_PREFIX}{path.name}.", suffix=".tmp")
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(text.encode("utf-8"))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; reports are meant to be read
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    # Makes the rename itself durable; not every platform lets a folder be opened.
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _sweep_temporaries(folder: Path) -> None:

@@ -8,8 +8,6 @@ import sys
 import pytest
 
 from crawler import __version__
-
-
 from crawler.cli import main  # noqa: E402
 
 SUBCOMMANDS = ["run", "check", "validate", "report", "diff", "import"]

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-
 from crawler.cli import main  # noqa: E402
 
 RUN = ["run", "--allow-private", "--only", "links", "--timeout", "30"]

@@ -373,3 +373,29 @@ def test_same_url_and_kind_twice_in_one_entry_warns():
     link = "      - {url: 'https://github.com/x/a', kind: data}\n"
     text = VALID + link + link
     assert _warnings(text) == ["reg.yaml:9: warning: entry 'a' cites https://github.com/x/a twice as data"]
+
+
+def test_duplicate_of_loop_is_an_error(tmp_path):
+    """Two entries naming each other as duplicate_of is reported with a line, since neither is the original."""
+    path = tmp_path / "loop.yaml"
+    path.write_text(
+        "version: 1\nentries:\n"
+        "  - id: a\n    name: A\n    duplicate_of: b\n"
+        "  - id: b\n    name: B\n    duplicate_of: a\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(RegistryError) as info:
+        load_registry(path)
+    assert any(":5:" in p and "loop" in p for p in info.value.problems)
+
+
+def test_url_with_invalid_port_is_an_error(tmp_path):
+    """A URL whose port is not a number in 0-65535 is rejected at validation, with its line."""
+    path = tmp_path / "port.yaml"
+    path.write_text(
+        "version: 1\nentries:\n  - id: a\n    name: A\n    links:\n      - url: http://h:99999/\n        kind: homepage\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(RegistryError) as info:
+        load_registry(path)
+    assert any(":6:" in p and "99999" in p for p in info.value.problems)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import snapshot_factory as f
 
+from crawler import files as files_mod
 from crawler import snapshot as snap_mod
 from crawler.errors import SnapshotError
 from crawler.models import LinkStatus, Snapshot
@@ -172,7 +173,7 @@ def test_crash_replacing_latest_json_leaves_the_old_file_intact(tmp_path, monkey
             raise OSError("disk on fire")
         real_replace(src, dst)
 
-    monkeypatch.setattr(snap_mod.os, "replace", crash_on_latest)
+    monkeypatch.setattr(files_mod.os, "replace", crash_on_latest)
     with pytest.raises(OSError, match="disk on fire"):
         _write(f.snapshot(2, f.snapshot(1)), tmp_path)
     assert (tmp_path / "latest.json").read_bytes() == old
@@ -188,7 +189,7 @@ def test_crash_mid_write_leaves_the_old_file_intact(tmp_path, monkeypatch):
     def half_then_crash(fd):
         raise KeyboardInterrupt  # e.g. Ctrl-C between write and fsync
 
-    monkeypatch.setattr(snap_mod.os, "fsync", half_then_crash)
+    monkeypatch.setattr(files_mod.os, "fsync", half_then_crash)
     with pytest.raises(KeyboardInterrupt):
         atomic_write_text(target, "new, much longer text\n" * 1000)
     assert target.read_text() == "old\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 __all__ = ["add_crawl_options", "add_output_options", "add_registry_option", "add_verbosity", "new_parser"]
@@ -43,19 +44,32 @@ def _only(value: str) -> frozenset[str]:
     return parts
 
 
-def _positive(value: str) -> int:
-    n = int(value)
+def _seconds(value: str) -> float:
+    try:
+        n = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
+    if not math.isfinite(n) or n <= 0 or n > 3600:
+        raise argparse.ArgumentTypeError(f"must be more than 0 and at most 3600 seconds, not {value}")
+    return n
+
+
+def positive_int(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
     if n < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
     return n
 
 
 def add_crawl_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--concurrency", type=_positive, default=None, metavar="N", help="requests in flight (default 64)")
+    p.add_argument("--concurrency", type=positive_int, default=None, metavar="N", help="requests in flight (default 64)")
     p.add_argument(
-        "--host-concurrency", type=_positive, default=None, metavar="N", help="requests in flight per host (default 8)"
+        "--host-concurrency", type=positive_int, default=None, metavar="N", help="requests in flight per host (default 8)"
     )
-    p.add_argument("--timeout", type=float, default=None, metavar="SECONDS", help="per-request timeout (default 20)")
+    p.add_argument("--timeout", type=_seconds, default=None, metavar="SECONDS", help="per-request timeout (default 20)")
     p.add_argument(
         "--allow-private",
         action="store_true",

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 from crawler.cli.common import add_verbosity, new_parser
@@ -33,6 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from crawler.files import atomic_write_text
     from crawler.importer import markdown_to_registry_yaml
     from crawler.registry import display_path, parse_registry
     source: Path = args.file
@@ -54,20 +53,11 @@ def handle(args: argparse.Namespace) -> int:
     if output is None:
         sys.stdout.write(result)
     else:
-        _write_atomically(output, result)
+        try:
+            atomic_write_text(output, result)
+        except OSError as exc:
+            raise UsageError(f"{output}: cannot write: {exc.strerror or exc}") from None
     if args.quiet == 0:
         n_links = sum(len(e.links) for e in registry.entries)
         print(f"{source}: {len(registry.entries)} rows, {n_links} links -> {shown}", file=sys.stderr)
     return 0
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise UsageError(f"{path}: cannot write: {exc.strerror or exc}") from None

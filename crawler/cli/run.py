@@ -13,6 +13,7 @@ from crawler.cli.common import (
     add_registry_option,
     add_verbosity,
     new_parser,
+    positive_int,
 )
 
 EXAMPLES = """\
@@ -32,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_fail_on(p)
     p.add_argument(
         "--confirm-after",
-        type=int,
+        type=positive_int,
         default=2,
         metavar="N",
         help="runs in a row a link must fail before it counts as confirmed broken (default 2)",

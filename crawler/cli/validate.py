@@ -25,9 +25,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from crawler.config import load_pyproject_config
     from crawler.registry import display_path, load_registry
-    # An invalid registry raises RegistryError; the CLI frame prints its problems and exits 2.
+
+    # An invalid registry raises RegistryError, an invalid [tool.crawler] ConfigError; the CLI
+    # frame prints the problems and exits 2, as `run` would.
     loaded = load_registry(args.registry)
+    pyproject = Path("pyproject.toml")
+    if pyproject.is_file():
+        load_pyproject_config(pyproject)
     if args.quiet == 0:
         for warning in loaded.warnings:
             print(warning, file=sys.stderr)

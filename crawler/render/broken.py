@@ -156,7 +156,7 @@ def render_broken_markdown(snapshot: Snapshot, *, confirm_after: int = 2) -> str
         ("Broken", report.broken, _grouped,
          f"Failing {confirm_after} {runs} in a row or more: fix or remove these in the registry."),
         ("Failing for the first time", report.newly_failing, _grouped,
-         f"Broken, but for fewer than {confirm_after} {runs} in a row: confirmed if still broken next time."),
+         f"Broken, but for fewer than {confirm_after} {runs} in a row: confirmed once they fail {confirm_after} in a row."),
         ("Moved", report.moved, _moved,
          "These work through a permanent redirect: update the registry to the new home."),
         ("Unverified", report.unverified, _unverified,

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from crawler.files import atomic_write_text
 
 __all__ = ["CachedResponse", "EtagCache"]
 
@@ -76,16 +76,6 @@ class EtagCache:
         """Write the cache atomically (temp file in the same folder, then rename)."""
         if not self._dirty:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         data = json.dumps({"version": _VERSION, "entries": self._entries}, ensure_ascii=False, sort_keys=True)
-        fd, tmp = tempfile.mkstemp(prefix=self.path.name, suffix=".tmp", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write_text(self.path, data)
         self._dirty = False
