@@ -134,6 +134,7 @@ class _Run:
         # Results of unreachable hosts are reported only once the network is known to be up:
         # a progress line must not count "broken" links seconds before the run says "network down".
         self.held: list[LinkResult] = []
+        self.pacers: dict[str, HostLimiter] = {}  # redirect-target hosts with no URL of their own
         policy = retry_policy(options.attempts, options.backoff_initial, options.backoff_max, options.max_retry_after)
         self.fetcher = Fetcher(client, policy, timeout=options.timeout, body_cap=options.body_cap)
         self.excludes = [re.compile(p) for p in options.exclude]
@@ -217,7 +218,7 @@ class _Run:
             self._emit(key, dead, 0.0, hold=True)
             return
         started = time.perf_counter()
-        outcome, host_dead = await self._check_one(key, dispatcher.limiters[host])
+        outcome, host_dead = await self._check_one(key, dispatcher.limiters[host], dispatcher.limiters)
         self._emit(key, outcome, time.perf_counter() - started, hold=host_dead)
         if host_dead:
             # The host's other URLs would fail the same way: spare them the retries and timeouts.
@@ -261,7 +262,16 @@ class _Run:
 
     # ------------------------------------------------------------------ one URL
 
-    async def _check_one(self, key: str, limiter: HostLimiter) -> tuple[_Outcome, bool]:
+    def _pacer(self, host: str, known: Mapping[str, HostLimiter]) -> HostLimiter:
+        """The limiter that paces requests to a redirect target (its own host's, not the origin's)."""
+        limiter = known.get(host) or self.pacers.get(host)
+        if limiter is None:
+            limiter = self.pacers[host] = self._limiter(host)
+        return limiter
+
+    async def _check_one(
+        self, key: str, limiter: HostLimiter, known: Mapping[str, HostLimiter]
+    ) -> tuple[_Outcome, bool]:
         """The outcome for *key*, and whether its host looks dead (unreachable, never answered)."""
         try:
             url = URL(key)  # yarl: what aiohttp will send, parsed in C
@@ -286,7 +296,10 @@ class _Run:
                 if verdict.failure is not None:
                     state.tried = True
                     raise NoAnswer(verdict.failure, 1)
-                answer, attempts = await self.fetcher.fetch(url, state, limiter if host == origin else None, cookies)
+                # A hop to another host keeps that host's min interval (many DOIs land on one publisher);
+                # its concurrency slot is not taken while the origin's is held, which could deadlock.
+                pacer = limiter if host == origin else self._pacer(host, known)
+                answer, attempts = await self.fetcher.fetch(url, state, pacer, cookies)
             except NoAnswer as exc:
                 if exc.failure.connection_level:
                     state.failure = exc.failure

@@ -507,3 +507,14 @@ def test_url_the_client_cannot_send_is_broken_not_a_crash():
     results = run([url, "https://fine.test/"], answer(200))
     assert results[url].status is LinkStatus.BROKEN and "malformed URL" in results[url].reason
     assert results["https://fine.test/"].status is LinkStatus.OK
+
+
+def test_redirect_target_is_paced_by_its_own_host_settings():
+    """A hop to another host uses that host's configured min interval, not the origin's (or none)."""
+    from crawler.checker import _Run
+    from crawler.net import AddressGuard
+
+    options = CheckOptions(hosts={"publisher.test": HostConfig(min_interval_ms=2000)})
+    run_ = _Run(None, options, AddressGuard(allow_private=True), None)
+    pacer = run_._pacer("publisher.test", {})
+    assert pacer.min_interval == 2.0 and run_._pacer("publisher.test", {}) is pacer

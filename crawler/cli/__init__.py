@@ -33,7 +33,12 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m crawler",
         description="Check the links of a registry of medical LLMs and their corpora, and pull GitHub and "
         "Hugging Face metadata.",
-        epilog="Exit codes: 0 done, 1 broken links with --fail-on broken, 2 usage or invalid registry, "
+        epilog="examples:\n"
+        "  python -m crawler run                      # check registry.yaml, write reports/\n"
+        "  python -m crawler validate                 # check registry.yaml offline\n"
+        "  python -m crawler check https://example.org/ --json\n"
+        "  python -m crawler COMMAND --help           # each command's options and examples\n\n"
+        "Exit codes: 0 done, 1 broken links with --fail-on broken, 2 usage or invalid registry, "
         "3 aborted (network down, interrupted) with nothing overwritten.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
