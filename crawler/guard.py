@@ -22,7 +22,8 @@ from crawler.failures import FailureKind, TransportFailure, gai_failure
 __all__ = ["AddressGuard", "HostVerdict", "Resolver", "non_public_reason"]
 
 Resolver = Callable[[str, int], Awaitable[list[str]]]
-_METADATA = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
+# AWS, GCP and Azure (169.254.169.254, and AWS over IPv6), Oracle Cloud (192.0.0.192).
+_METADATA = {ipaddress.ip_address(a) for a in ("169.254.169.254", "fd00:ec2::254", "192.0.0.192")}
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 

@@ -194,6 +194,7 @@ def test_aiohttp_errors_map_to_precise_httpx_errors():
         ("172.16.5.4", "private"),
         ("192.168.1.1", "private"),
         ("169.254.169.254", "cloud metadata"),
+        ("192.0.0.192", "cloud metadata"),
         ("169.254.1.1", "link-local"),
         ("fd00:ec2::254", "cloud metadata"),
         ("::1", "loopback"),
