@@ -94,3 +94,13 @@ def add_fail_on(p: argparse.ArgumentParser) -> None:
         default="never",
         help="exit 1 when broken links are found (default: never; the reports list them)",
     )
+
+
+def add_confirm_after(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--confirm-after",
+        type=positive_int,
+        default=2,
+        metavar="N",
+        help="runs in a row a link must fail before it counts as confirmed broken (default 2)",
+    )

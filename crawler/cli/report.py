@@ -5,23 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from crawler.cli.common import add_output_options, add_verbosity, new_parser
+from crawler.cli.common import add_confirm_after, add_output_options, add_verbosity, new_parser
 
 EXAMPLES = """\
   python -m crawler report                       # reports/latest.json -> reports/*.md, index.html ...
   python -m crawler report --out site/           # another output folder
   python -m crawler report --confirm-after 3     # a link is confirmed broken after 3 failing runs
 """
-
-
-def _at_least_one(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, not {value!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return n
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -32,13 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         EXAMPLES,
     )
     add_output_options(p)
-    p.add_argument(
-        "--confirm-after",
-        type=_at_least_one,
-        default=2,
-        metavar="N",
-        help="runs in a row a link must fail before it counts as confirmed broken (default 2)",
-    )
+    add_confirm_after(p)
     add_verbosity(p)
     p.set_defaults(handler=handle)
 

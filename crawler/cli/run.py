@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from crawler.cli.common import (
+    add_confirm_after,
     add_crawl_options,
     add_fail_on,
     add_only_option,
@@ -13,7 +14,6 @@ from crawler.cli.common import (
     add_registry_option,
     add_verbosity,
     new_parser,
-    positive_int,
 )
 
 EXAMPLES = """\
@@ -31,13 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_only_option(p)
     add_crawl_options(p)
     add_fail_on(p)
-    p.add_argument(
-        "--confirm-after",
-        type=positive_int,
-        default=2,
-        metavar="N",
-        help="runs in a row a link must fail before it counts as confirmed broken (default 2)",
-    )
+    add_confirm_after(p)
     add_verbosity(p)
     p.set_defaults(handler=handle)
 
