@@ -31,22 +31,10 @@ from crawler.errors import ConfigError
 from crawler.models import CrawlConfig, HostConfig
 from crawler.settings import Settings
 
-__all__ = ["check_options_for", "find_pyproject", "load_pyproject_config", "merge_config"]
+__all__ = ["check_options_for", "load_pyproject_config", "merge_config"]
 
 T = TypeVar("T")
 _TABLE = "[tool.crawler]"
-
-
-def find_pyproject(start: Path) -> Path | None:
-    """The nearest ``pyproject.toml`` in *start* (a folder or a file's folder) or above, stopping at a Git root."""
-    folder = start if start.is_dir() else start.parent
-    for candidate in (folder.resolve(), *folder.resolve().parents):
-        path = candidate / "pyproject.toml"
-        if path.is_file():
-            return path
-        if (candidate / ".git").exists():
-            return None
-    return None
 
 
 def load_pyproject_config(path: Path) -> CrawlConfig | None:

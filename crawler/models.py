@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -32,6 +32,7 @@ __all__ = [
     "Registry",
     "Snapshot",
     "SourceInfo",
+    "carried_over",
 ]
 
 SCHEMA_VERSION = 1
@@ -189,9 +190,6 @@ class LinkStatus(StrEnum):
         """Not working as far as history is concerned (counts towards consecutive_failures)."""
         return self in (LinkStatus.BROKEN, LinkStatus.UNVERIFIED)
 
-    def is_broken(self) -> bool:
-        return self is LinkStatus.BROKEN
-
 
 class LinkResult(_Strict):
     """What checking one URL found."""
@@ -237,6 +235,14 @@ class HuggingFaceMeta(_Strict):
     disabled: bool = False
     fetched_at: datetime
     stale: bool = False
+
+
+MetaT = TypeVar("MetaT", GitHubMeta, HuggingFaceMeta)
+
+
+def carried_over(meta: MetaT | None) -> MetaT | None:
+    """*meta* from an earlier snapshot, kept for this one and marked ``stale`` (not refreshed this run)."""
+    return None if meta is None else meta.model_copy(update={"stale": True})
 
 
 class Outcome(_Strict):

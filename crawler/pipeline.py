@@ -27,7 +27,7 @@ from crawler.checker import CheckOptions, check_urls
 from crawler.config import check_options_for
 from crawler.errors import AbortError, SnapshotError, UsageError
 from crawler.history import day_of
-from crawler.models import GitHubMeta, HuggingFaceMeta, LinkResult, LinkStatus, Outcome, Snapshot
+from crawler.models import GitHubMeta, HuggingFaceMeta, LinkResult, LinkStatus, Outcome, Snapshot, carried_over
 from crawler.net import build_client
 from crawler.registry import display_path, load_registry
 from crawler.settings import Settings
@@ -87,10 +87,6 @@ def _previous_meta(previous: Snapshot | None) -> tuple[dict[str, GitHubMeta], di
     return gh, hf
 
 
-def _as_stale(meta: GitHubMeta | HuggingFaceMeta | None) -> GitHubMeta | HuggingFaceMeta | None:
-    return None if meta is None else meta.model_copy(update={"stale": True})
-
-
 def _skipped(url: str, reason: str, now: datetime, meta: GitHubMeta | HuggingFaceMeta | None) -> Outcome:
     result = LinkResult(url=url, status=LinkStatus.SKIPPED, reason=reason, checked_at=now)
     return _with_meta(result, meta)
@@ -130,7 +126,7 @@ async def crawl(
 
     def skip(group: list[str], part: str, prev: Mapping[str, GitHubMeta | HuggingFaceMeta]) -> None:
         for url in group:
-            outcome = _skipped(url, f"not checked this run (--only excluded {part})", now(), _as_stale(prev.get(url)))
+            outcome = _skipped(url, f"not checked this run (--only excluded {part})", now(), carried_over(prev.get(url)))
             outcomes[url] = outcome
             notify(outcome.result)
 

@@ -83,7 +83,3 @@ class Settings(BaseModel):
     @property
     def github_api_host(self) -> str:
         return urlsplit(self.github_api_url).hostname or ""
-
-    @property
-    def hf_host(self) -> str:
-        return urlsplit(self.hf_endpoint).hostname or ""

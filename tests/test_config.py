@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.config import find_pyproject, load_pyproject_config, merge_config
+from crawler.config import load_pyproject_config, merge_config
 from crawler.errors import ConfigError
 from crawler.models import CrawlConfig, HostConfig
 
@@ -152,16 +152,3 @@ def test_merge_without_pyproject_is_a_copy_of_the_registry_config():
     registry = CrawlConfig(exclude=["x"], hosts={"a.org": HostConfig(concurrency=2)})
     merged = merge_config(registry, None)
     assert merged == registry and merged is not registry and merged.hosts["a.org"] is not registry.hosts["a.org"]
-
-
-def test_find_pyproject_walks_up_to_the_git_root(tmp_path):
-    """The nearest pyproject.toml above the registry is found; the search stops at a Git root."""
-    (tmp_path / "repo" / ".git").mkdir(parents=True)
-    (tmp_path / "repo" / "data").mkdir()
-    registry = tmp_path / "repo" / "data" / "registry.yaml"
-    registry.write_text("entries: []\n")
-    assert find_pyproject(registry) is None
-    (tmp_path / "pyproject.toml").write_text("")  # above the Git root: not ours
-    assert find_pyproject(registry) is None
-    (tmp_path / "repo" / "pyproject.toml").write_text("")
-    assert find_pyproject(registry) == (tmp_path / "repo" / "pyproject.toml").resolve()

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 import httpx
 
-from crawler.models import GitHubMeta
+from crawler.models import GitHubMeta, carried_over
 from crawler.settings import Settings
 from crawler.sources import SourceReport
 from crawler.sources.etag_cache import EtagCache
@@ -46,9 +46,6 @@ def claims(url: str, settings: Settings) -> bool:
     return parse_github_url(url, _web_hosts(settings)) is not None
 
 
-def _stale(meta: GitHubMeta | None) -> GitHubMeta | None:
-    return meta.model_copy(update={"stale": True}) if meta is not None else None
-
 
 def _at(moment: datetime | None) -> str:
     return f" (it resets at {moment.astimezone(UTC):%H:%M} UTC)" if moment else ""
@@ -69,7 +66,7 @@ async def fetch(
     for url in dict.fromkeys(urls):
         ref = parse_github_url(url, hosts)
         if ref is None:
-            report.unanswered[url] = _stale(previous.get(url))
+            report.unanswered[url] = carried_over(previous.get(url))
         else:
             groups.setdefault(ref.key, []).append((url, ref))
 
@@ -124,7 +121,7 @@ async def fetch(
                 report.outcomes[url] = outcome
                 continue
             fresh = lookup.meta if lookup is not None else None
-            report.unanswered[url] = fresh or _stale(previous.get(url))
+            report.unanswered[url] = fresh or carried_over(previous.get(url))
             fell_back += key not in lookups
     if stopped:
         report.notices.append(

@@ -29,7 +29,7 @@ import httpx
 from pydantic import SecretStr, ValidationError
 
 from crawler.classify import retry_after_seconds
-from crawler.models import HuggingFaceMeta, LinkResult, LinkStatus, Outcome
+from crawler.models import HuggingFaceMeta, LinkResult, LinkStatus, Outcome, carried_over
 from crawler.retry import RetryPolicy, WaitTooLong, call_with_retries
 from crawler.settings import Settings
 from crawler.sources import SourceReport
@@ -324,7 +324,7 @@ async def fetch(
     for url in dict.fromkeys(urls):
         ref = parse_hf_url(url, hosts)
         if ref is None:
-            report.unanswered[url] = _stale(previous.get(url))
+            report.unanswered[url] = carried_over(previous.get(url))
         else:
             groups.setdefault(ref.key, []).append((url, ref))
     api = _Client(client, settings, report)
@@ -351,7 +351,7 @@ async def fetch(
                     fresh = meta_from_api(answer.body, ref.repo_type, at)
                 except (ValidationError, KeyError):
                     fresh = None
-            report.unanswered[url] = fresh or _stale(previous.get(url))
+            report.unanswered[url] = fresh or carried_over(previous.get(url))
             fell_back += answer is None
     if stopped:
         report.notices.append(
@@ -360,6 +360,3 @@ async def fetch(
         )
     return report
 
-
-def _stale(meta: HuggingFaceMeta | None) -> HuggingFaceMeta | None:
-    return meta.model_copy(update={"stale": True}) if meta is not None else None
