@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 __all__ = [
+    "Access",
+    "ArchiveCopy",
     "CrawlConfig",
     "Entry",
     "EntryRecord",
@@ -25,6 +27,8 @@ __all__ = [
     "HuggingFaceMeta",
     "Link",
     "LinkKind",
+    "LinkMeta",
+    "Metadata",
     "LinkRecord",
     "LinkResult",
     "LinkStatus",
@@ -192,13 +196,23 @@ class LinkStatus(StrEnum):
 
 
 class LinkResult(_Strict):
-    """What checking one URL found."""
+    """What checking one URL found: the one verdict type of the whole tool.
+
+    ``status`` is the closed contract; ``cause`` is the machine-readable why beside the human
+    ``reason`` (a lowercase slug: ``http-404``, ``timeout``, ``dns``, ``tls``, ``rate-limited``,
+    ``soft-404``, ``anti-bot``, ``removed``, ``unverifiable-host``, ...; the list is in the README).
+    """
 
     url: str
     status: LinkStatus
     http_status: int | None = None
     final_url: str | None = None
     reason: str = Field(description="One readable sentence.")
+    cause: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+        description="Machine-readable cause of the status, e.g. http-404, timeout, rate-limited, soft-404.",
+    )
     checked_at: datetime
     duration_ms: int = 0
 
@@ -237,7 +251,52 @@ class HuggingFaceMeta(_Strict):
     stale: bool = False
 
 
-MetaT = TypeVar("MetaT", GitHubMeta, HuggingFaceMeta)
+class Access(StrEnum):
+    """What a reader must do to download what a link points at (the same scale on every host)."""
+
+    OPEN = "open"  # anyone can download it
+    GATED = "gated"  # accept terms on the host (Hugging Face gated repos)
+    CREDENTIALED = "credentialed"  # identity or training checks (PhysioNet credentialed access)
+    LOGIN = "login"  # an account on the host (Kaggle, Tianchi, a Google sign-in)
+    CODE = "code"  # a share password or extraction code (Baidu Netdisk)
+    RESTRICTED = "restricted"  # on request, embargoed or closed
+    UNKNOWN = "unknown"
+
+
+class LinkMeta(_Strict):
+    """What a host adapter learned about a link's target: one shape whatever the host.
+
+    Every field but ``source``, ``access`` and ``fetched_at`` is optional: a host fills what it tells.
+    Host-specific detail stays in ``GitHubMeta`` / ``HuggingFaceMeta``; this is what reports compare.
+    """
+
+    source: str = Field(description="The adapter that answered: github, huggingface, zenodo, physionet, ...")
+    title: str | None = None
+    access: Access = Access.UNKNOWN
+    license: str | None = Field(default=None, description="SPDX id where one exists, else the host's licence string.")
+    size_bytes: int | None = Field(default=None, ge=0)
+    file_count: int | None = Field(default=None, ge=0)
+    updated_at: datetime | None = None
+    downloads: int | None = Field(default=None, ge=0, description="The host's headline count (HF: last 30 days).")
+    downloads_all_time: int | None = Field(default=None, ge=0)
+    likes: int | None = Field(default=None, ge=0)
+    doi: str | None = None
+    version: str | None = Field(default=None, description="The version the link points at, where the host versions.")
+    latest_version: str | None = Field(default=None, description="The newest version the host knows.")
+    newer_version: bool | None = Field(default=None, description="True when a newer version than the linked one exists.")
+    fetched_at: datetime
+    stale: bool = Field(default=False, description="Carried over from an earlier snapshot; not refreshed this run.")
+
+
+class ArchiveCopy(_Strict):
+    """A surviving copy of a link's target in a public archive."""
+
+    url: str
+    source: Literal["wayback", "software-heritage"]
+    captured_at: datetime | None = None
+
+
+MetaT = TypeVar("MetaT", GitHubMeta, HuggingFaceMeta, LinkMeta)
 
 
 def carried_over(meta: MetaT | None) -> MetaT | None:
@@ -245,12 +304,28 @@ def carried_over(meta: MetaT | None) -> MetaT | None:
     return None if meta is None else meta.model_copy(update={"stale": True})
 
 
-class Outcome(_Strict):
+class Metadata(_Strict):
+    """Everything known about one URL besides its verdict (shared by ``Outcome`` and ``LinkRecord``)."""
+
+    github: GitHubMeta | None = None
+    huggingface: HuggingFaceMeta | None = None
+    meta: LinkMeta | None = Field(default=None, description="Access, licence, size ...: the same shape on every host.")
+    archive: ArchiveCopy | None = Field(default=None, description="A surviving archived copy (broken links).")
+
+    def carried(self) -> Metadata:
+        """This metadata marked stale, for a URL not refreshed this run (the archive copy is kept as is)."""
+        return Metadata(
+            github=carried_over(self.github),
+            huggingface=carried_over(self.huggingface),
+            meta=carried_over(self.meta),
+            archive=self.archive,
+        )
+
+
+class Outcome(Metadata):
     """Everything one run learned about one URL: its result and any metadata."""
 
     result: LinkResult
-    github: GitHubMeta | None = None
-    huggingface: HuggingFaceMeta | None = None
 
 
 # --------------------------------------------------------------------------- snapshot
@@ -262,6 +337,8 @@ class LinkRecord(Link):
     result: LinkResult
     github: GitHubMeta | None = None
     huggingface: HuggingFaceMeta | None = None
+    meta: LinkMeta | None = None
+    archive: ArchiveCopy | None = None
     consecutive_failures: int = Field(default=0, description="Runs in a row this link was not ok; 1 on the first.")
     failing_since: date | None = None
 

@@ -128,6 +128,8 @@ def build_snapshot(
                     result=outcome.result.model_copy(deep=True),
                     github=outcome.github.model_copy(deep=True) if outcome.github else None,
                     huggingface=outcome.huggingface.model_copy(deep=True) if outcome.huggingface else None,
+                    meta=outcome.meta.model_copy(deep=True) if outcome.meta else None,
+                    archive=outcome.archive.model_copy(deep=True) if outcome.archive else None,
                     consecutive_failures=streak,
                     failing_since=since,
                 )

@@ -1,0 +1,92 @@
+"""The one protocol every host adapter implements, and the tagged answers it gives.
+
+An adapter is a module in ``crawler/sources/`` exposing a :class:`Source`: it says which URLs
+it *claims* and answers them in one batch per run (``fetch``), with its own rate-limit rules.
+For each claimed URL it returns exactly one of:
+
+- :class:`Answered`: the host's API decided the link (status, ``cause``, metadata). No page
+  fetch follows.
+- :class:`PageCheck`: the API could not answer this run (budget spent, API down, a URL form it
+  does not read); the link checker fetches the page as for any link and attaches ``carry``
+  (fresh metadata from a partial answer, or the previous snapshot's marked ``stale``).
+
+Adding a host is one module with a ``SOURCE = ...`` object and one line in
+``crawler/sources/__init__.py``'s ``SOURCES``. Adapters never write files but their caches,
+never render, never read ``os.environ`` (their base URL comes from :class:`Settings`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+import httpx
+
+from crawler.models import Metadata, Outcome
+from crawler.settings import Settings
+
+__all__ = ["Answered", "PageCheck", "Source", "SourceContext", "SourceReport"]
+
+
+@dataclass(frozen=True)
+class Answered:
+    """The host's API decided this link."""
+
+    outcome: Outcome
+
+
+@dataclass(frozen=True)
+class PageCheck:
+    """Check this link as a page; attach *carry* to the page check's result. *why* is for logs."""
+
+    carry: Metadata = field(default_factory=Metadata)
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class SourceContext:
+    """What an adapter gets for one run.
+
+    ``previous``: the freshest earlier snapshot's outcome per URL (to carry metadata over when
+    the host cannot be asked this run). ``now``: the run's clock (tests inject it).
+    """
+
+    client: httpx.AsyncClient
+    settings: Settings
+    previous: Mapping[str, Outcome]
+    now: Callable[[], datetime]
+
+
+@dataclass
+class SourceReport:
+    """What one adapter learned in one run: exactly one tagged answer per claimed URL.
+
+    ``notices``: one-sentence messages for the user (bad token, budget spent, host unverifiable),
+    never a secret. ``api_requests``: requests sent to the host's API this run.
+    """
+
+    answers: dict[str, Answered | PageCheck] = field(default_factory=dict)
+    api_requests: int = 0
+    notices: list[str] = field(default_factory=list)
+
+    def answer(self, url: str, outcome: Outcome) -> None:
+        self.answers[url] = Answered(outcome)
+
+    def page_check(self, url: str, carry: Metadata | None = None, why: str = "") -> None:
+        self.answers[url] = PageCheck(carry or Metadata(), why)
+
+
+class Source(Protocol):
+    """A host adapter. ``name`` is also the part name ``--only`` takes (``--only zenodo,links``)."""
+
+    name: str
+
+    def claims(self, url: str, settings: Settings) -> bool:
+        """True when this adapter can read *url* (pure: no I/O)."""
+        ...
+
+    async def fetch(self, urls: Sequence[str], ctx: SourceContext) -> SourceReport:
+        """One tagged answer for every URL of *urls* (all claimed by this adapter)."""
+        ...
