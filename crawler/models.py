@@ -227,6 +227,11 @@ class GitHubMeta(_Strict):
     pushed_at: datetime | None = None
     created_at: datetime | None = None
     archived: bool = False
+    disabled: bool = Field(default=False, description="GitHub disabled the repository (its contents cannot be had).")
+    locked: bool = False
+    empty: bool = Field(default=False, description="The repository has no commits.")
+    notice: str | None = Field(default=None, description="README sentence saying the project moved or is deprecated.")
+    moved_to: str | None = Field(default=None, description="The URL that README sentence names, if any.")
     fork: bool = False
     default_branch: str | None = None
     description: str | None = None
