@@ -1,23 +1,35 @@
-"""The link-checking engine: every URL once, HEAD then GET, retries, hops, politeness, safety.
+"""The link-checking engine: every URL once, per-host politeness, one verdict per URL.
 
 ``check_urls`` dedups the list, hands one job per unique URL (fragments stripped: ``#a`` and
 ``#b`` share a request) to ``--concurrency`` workers through a per-host dispatcher
-(``hosts.py``), and follows redirects itself: each hop's target passes the address guard
-(``net.py``) again, and 301/308 are told apart from 302/303/307. Status rules are in
-``classify.py``; one hop's HEAD/GET and retries are in ``fetch.py``.
+(``hosts.py``). Each job follows its redirects (``redirects.follow``) one hop at a time through
+:meth:`_Run.send`, the single send: the address guard (again after every hop), then ``fetch.py``
+(HEAD/GET, host pauses, retries), then the mapping of failures to verdicts. Everything known
+about a host lives in its :class:`~crawler.host.Host` record; status rules are in
+``classify.py``. A verdict is a ``classify.Verdict`` until it becomes the ``LinkResult``.
 
-When (nearly) every host fails at the connection level the run raises ``NetworkDown``
-instead of reporting the world as broken.
+A host is *dead* once every further URL of it would fail the same way: it never answered and
+one URL exhausted its attempts (refused, unreachable, or silent: accepts and never answers), or
+it asked for more waiting than its budget (``max_wait``). Its other URLs then get the same
+verdict at once, without requests.
+
+Network down (issue 9 item 6). The client's witness (``net.witness``) records every HTTP answer
+on the run's client, the API sources' included. Any answer means the network is up, and a name
+that does not resolve is ``broken`` (cause ``dns``) however many there are. A run in which
+requests were tried and *no* answer came back at all (refused, reset, hung up, DNS failing, a
+proxy refusing every CONNECT) learned nothing: :func:`ensure_network_up` raises ``NetworkDown``
+(exit 3, nothing written). ``check_urls`` applies it unless ``network_known_up`` says the caller
+(the pipeline, which also runs the API sources) will.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from http.cookies import CookieError, SimpleCookie
 from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,27 +38,20 @@ import anyio
 import httpx
 from yarl import URL
 
-from crawler.classify import (
-    PERMANENT_REDIRECTS,
-    REDIRECTS,
-    Verdict,
-    classify_answer,
-    classify_failure,
-)
+from crawler.classify import Verdict, classify_failure
 from crawler.errors import NetworkDown
-from crawler.fetch import Fetcher, HostState, NoAnswer, RetryableAnswer, retry_policy
+from crawler.failures import FailureKind
+from crawler.fetch import Fetcher, HostGaveUp, NoAnswer, RateLimited, retry_policy
+from crawler.host import Host, HostTable
 from crawler.hosts import Dispatcher, HostLimiter
 from crawler.models import CrawlConfig, HostConfig, LinkResult, LinkStatus
-from crawler.net import AddressGuard, Resolver
-from crawler.retry import WaitTooLong
+from crawler.net import AddressGuard, Exchange, Resolver, pins, witness
+from crawler.redirects import follow, wire_url
+from crawler.retry import Clock, clock
 
-__all__ = ["CheckOptions", "check_urls"]
+__all__ = ["CheckOptions", "check_urls", "ensure_network_up"]
 
-# Share of the hosts tried that must fail at the connection level before the run is called a
-# network failure instead of a list of dead links. With fewer than 3 hosts tried every one must
-# fail: a lone unreachable host cannot be told apart from a dead network (offline, resolvers
-# answer "unknown name" just as they do for a typo), and calling it broken would cry wolf.
-NETWORK_DOWN_SHARE = 0.9
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -61,14 +66,14 @@ class CheckOptions:
     hosts: Mapping[str, HostConfig] = field(default_factory=lambda: MappingProxyType({}))
     accept: frozenset[int] = frozenset()
     exclude: tuple[str, ...] = ()  # regular expressions, searched in the URL
-    max_retry_after: float = 60.0
+    max_wait: float = 120.0  # seconds of server-asked waiting (Retry-After) one host may cost
     attempts: int = 3
     body_cap: int = 64 * 1024
     max_redirects: int = 10
     backoff_initial: float = 0.5
     backoff_max: float = 8.0
-    # Set when hosts elsewhere in the same run answered: then a few unreachable hosts are just
-    # unreachable hosts, not a dead network (the pipeline's second pass over API fallbacks).
+    # The caller judges the network itself (the pipeline: its API sources answer on the same
+    # client, possibly after the checker is done), so check_urls does not raise NetworkDown.
     network_known_up: bool = False
     proxied: bool = False  # requests go through HTTPS_PROXY/HTTP_PROXY (names resolve there)
 
@@ -80,8 +85,8 @@ class CheckOptions:
             "accept": frozenset(config.accept),
             "exclude": tuple(config.exclude),
         }
-        for name in ("concurrency", "host_concurrency", "timeout"):
-            if getattr(config, name) is not None:
+        for name in ("concurrency", "host_concurrency", "timeout", "max_wait"):
+            if getattr(config, name, None) is not None:
                 base[name] = getattr(config, name)
         base.update({k: v for k, v in overrides.items() if v is not None})
         return replace(cls(), **base)
@@ -97,22 +102,28 @@ async def check_urls(
 ) -> dict[str, LinkResult]:
     """Check every URL once; return one result per unique URL, in first-seen order.
 
-    *resolver* replaces DNS for the address guard (tests). Raises ``NetworkDown`` when (nearly)
-    every host tried failed at the connection level.
+    *resolver* replaces DNS for the address guard (tests). Raises ``NetworkDown`` when requests
+    were tried and no HTTP answer came back on *client* at all (unless ``options.network_known_up``).
     """
-    run = _Run(client, options, AddressGuard(allow_private=options.allow_private, resolver=resolver, proxied=options.proxied), on_result)
+    guard = AddressGuard(
+        allow_private=options.allow_private, resolver=resolver, proxied=options.proxied, pins=pins(client)
+    )
+    run = _Run(client, options, guard, on_result)
     return await run.check(urls)
 
 
+def ensure_network_up(client: httpx.AsyncClient) -> None:
+    """Raise ``NetworkDown`` when requests were tried on *client* and not one HTTP answer came back."""
+    seen = witness(client)
+    if seen.answers or not seen.failures:
+        return
+    raise NetworkDown(
+        f"The network looks down: no host gave any HTTP answer ({seen.failures} requests failed, "
+        f"e.g. {seen.example}), so no link was judged and nothing was written."
+    )
+
+
 # --------------------------------------------------------------------------- internals
-
-
-@dataclass(frozen=True)
-class _Outcome:
-    status: LinkStatus
-    reason: str
-    http_status: int | None = None
-    final_url: str | None = None
 
 
 class _Run:
@@ -122,119 +133,126 @@ class _Run:
         options: CheckOptions,
         guard: AddressGuard,
         on_result: Callable[[LinkResult], None] | None,
+        *,
+        clock_: Clock | None = None,
     ) -> None:
         self.client = client
         self.options = options
         self.guard = guard
         self.on_result = on_result
-        self.hosts: dict[str, HostState] = {}
+        self.clock = clock_ or clock()
+        self.hosts = HostTable(self._new_host)
         self.results: dict[str, LinkResult] = {}
         self.cited: dict[str, list[str]] = {}  # request key -> the URLs (fragments kept) citing it
-        self.dead: dict[str, _Outcome] = {}  # dispatch host -> what its remaining URLs get
-        # Results of unreachable hosts are reported only once the network is known to be up:
-        # a progress line must not count "broken" links seconds before the run says "network down".
+        # Verdicts that only hold if the network is up (a host that never answered) are reported
+        # at the end: a progress line must not count "broken" links seconds before "network down".
         self.held: list[LinkResult] = []
-        self.pacers: dict[str, HostLimiter] = {}  # redirect-target hosts with no URL of their own
-        policy = retry_policy(options.attempts, options.backoff_initial, options.backoff_max, options.max_retry_after)
-        self.fetcher = Fetcher(client, policy, timeout=options.timeout, body_cap=options.body_cap)
+        policy = retry_policy(options.attempts, options.backoff_initial, options.backoff_max)
+        self.fetcher = Fetcher(client, policy, timeout=options.timeout, body_cap=options.body_cap, clock=self.clock)
         self.excludes = [re.compile(p) for p in options.exclude]
         self.any_exclude = re.compile("|".join(f"(?:{p})" for p in options.exclude)) if options.exclude else None
+
+    def _new_host(self, name: str) -> Host:
+        conf = self.options.hosts.get(name)
+        concurrency = (conf.concurrency if conf else None) or self.options.host_concurrency
+        interval = self.options.host_min_interval
+        max_wait = self.options.max_wait
+        accept = self.options.accept
+        if conf is not None:
+            if conf.min_interval_ms is not None:
+                interval = conf.min_interval_ms / 1000
+            if getattr(conf, "max_wait", None) is not None:
+                max_wait = conf.max_wait
+            accept = accept | frozenset(conf.accept)
+        return Host(name=name, accept=accept, limiter=HostLimiter(concurrency, interval), max_wait=max_wait)
 
     # ------------------------------------------------------------------ run
 
     async def check(self, urls: Iterable[str]) -> dict[str, LinkResult]:
         unique = list(dict.fromkeys(urls))
         jobs: list[tuple[str, str]] = []
-        decided: dict[str, _Outcome] = {}
+        decided: dict[str, Verdict] = {}
         for url in unique:
             key, _, _ = url.partition("#")
             if key in self.cited:
                 self.cited[key].append(url)
                 continue
             self.cited[key] = [url]
-            host_or_outcome = self._precheck(key)
-            if isinstance(host_or_outcome, _Outcome):
-                decided[key] = host_or_outcome
+            host_or_verdict = self._precheck(key)
+            if isinstance(host_or_verdict, Verdict):
+                decided[key] = host_or_verdict
             else:
-                jobs.append((host_or_outcome, key))
-        for key, outcome in decided.items():  # after the loop: every URL citing *key* is known
-            self._emit(key, outcome, 0.0)
-        dispatcher: Dispatcher[str, str] = Dispatcher(jobs, self._limiter)
+                jobs.append((host_or_verdict, key))
+        for key, verdict in decided.items():  # after the loop: every URL citing *key* is known
+            self._emit(key, verdict, 0.0)
+        dispatcher: Dispatcher[str, str] = Dispatcher(jobs, lambda name: self.hosts[name].limiter)
         async with anyio.create_task_group() as tg:
             for _ in range(min(self.options.concurrency, len(dispatcher))):
                 tg.start_soon(self._worker, dispatcher)
-        self._network_guard()
+        if not self.options.network_known_up:
+            ensure_network_up(self.client)
         if self.on_result is not None:
             for result in self.held:
                 self.on_result(result)
         return {url: self.results[url] for url in unique}
 
-    def _precheck(self, url: str) -> str | _Outcome:
-        """The dispatch host of *url*, or the outcome when no request should be made."""
+    def _precheck(self, url: str) -> str | Verdict:
+        """The dispatch host of *url*, or the verdict when no request should be made."""
         try:
             parts = urlsplit(url)
             host = parts.hostname
         except ValueError:
-            return _Outcome(LinkStatus.BROKEN, "malformed URL: it cannot be parsed")
+            return Verdict(LinkStatus.BROKEN, "malformed URL: it cannot be parsed", "malformed-url")
         scheme = parts.scheme.lower()
         if not scheme:
-            return _Outcome(LinkStatus.BROKEN, "not an absolute http(s) URL")
+            return Verdict(LinkStatus.BROKEN, "not an absolute http(s) URL", "malformed-url")
         if scheme not in ("http", "https"):
-            return _Outcome(LinkStatus.SKIPPED, f"only http(s) links are checked, not {scheme}: links")
+            return Verdict(
+                LinkStatus.SKIPPED, f"only http(s) links are checked, not {scheme}: links", "unsupported-scheme"
+            )
         if not host:
-            return _Outcome(LinkStatus.BROKEN, "malformed URL: it has no host")
+            return Verdict(LinkStatus.BROKEN, "malformed URL: it has no host", "malformed-url")
         if self.any_exclude is not None and self.any_exclude.search(url):
             pattern = next(p.pattern for p in self.excludes if p.search(url))
-            return _Outcome(LinkStatus.SKIPPED, f"excluded by configuration (pattern {pattern!r})")
+            return Verdict(LinkStatus.SKIPPED, f"excluded by configuration (pattern {pattern!r})", "excluded")
         return host
-
-    def _limiter(self, host: str) -> HostLimiter:
-        conf = self.options.hosts.get(host)
-        concurrency = (conf.concurrency if conf else None) or self.options.host_concurrency
-        interval = self.options.host_min_interval
-        if conf is not None and conf.min_interval_ms is not None:
-            interval = conf.min_interval_ms / 1000
-        return HostLimiter(concurrency, interval)
-
-    def _host(self, host: str) -> HostState:
-        state = self.hosts.get(host)
-        if state is None:
-            conf = self.options.hosts.get(host)
-            accept = self.options.accept | frozenset(conf.accept) if conf else self.options.accept
-            state = self.hosts[host] = HostState(accept=accept)
-        return state
 
     async def _worker(self, dispatcher: Dispatcher[str, str]) -> None:
         while (item := await dispatcher.next()) is not None:
-            host, key = item
+            name, key = item
             try:
-                await self._job(host, key, dispatcher)
+                await self._job(name, key, dispatcher)
             finally:
-                dispatcher.done(host)
+                dispatcher.done(name)
 
-    async def _job(self, host: str, key: str, dispatcher: Dispatcher[str, str]) -> None:
-        dead = self.dead.get(host)
-        if dead is not None:
-            self._emit(key, dead, 0.0, hold=True)
+    async def _job(self, name: str, key: str, dispatcher: Dispatcher[str, str]) -> None:
+        host = self.hosts[name]
+        if host.dead is not None:
+            self._emit(key, host.dead, 0.0, hold=True)
             return
         started = time.perf_counter()
-        outcome, host_dead = await self._check_one(key, dispatcher.limiters[host], dispatcher.limiters)
-        self._emit(key, outcome, time.perf_counter() - started, hold=host_dead)
-        if host_dead:
+        try:
+            url = wire_url(key)
+        except (ValueError, TypeError) as exc:
+            verdict = Verdict(LinkStatus.BROKEN, f"malformed URL: {exc}", "malformed-url")
+        else:
+            verdict = await follow(url, self.send, max_redirects=self.options.max_redirects)
+        self._emit(key, verdict, time.perf_counter() - started, hold=host.dead is not None and not host.answered)
+        if host.dead is not None:
             # The host's other URLs would fail the same way: spare them the retries and timeouts.
-            self.dead[host] = outcome
-            for other in dispatcher.drop(host):
-                self._emit(other, outcome, 0.0, hold=True)
+            for other in dispatcher.drop(name):
+                self._emit(other, host.dead, 0.0, hold=True)
 
-    def _emit(self, key: str, outcome: _Outcome, seconds: float, *, hold: bool = False) -> None:
+    def _emit(self, key: str, verdict: Verdict, seconds: float, *, hold: bool = False) -> None:
         now = datetime.now(UTC)
         for url in self.cited[key]:
             result = LinkResult.model_construct(
                 url=url,
-                status=outcome.status,
-                http_status=outcome.http_status,
-                final_url=outcome.final_url,
-                reason=outcome.reason,
+                status=verdict.status,
+                http_status=verdict.http_status,
+                final_url=verdict.final_url,
+                reason=verdict.reason,
+                cause=verdict.cause,
                 checked_at=now,
                 duration_ms=int(seconds * 1000),
             )
@@ -244,123 +262,47 @@ class _Run:
             elif self.on_result is not None:
                 self.on_result(result)
 
-    def _network_guard(self) -> None:
-        if self.options.network_known_up:
-            return
-        tried = [(name, h) for name, h in self.hosts.items() if h.tried]
-        failed = [(name, h) for name, h in tried if h.failure is not None and not h.answered]
-        if not tried or not failed:
-            return
-        enough = len(failed) == len(tried) if len(tried) < 3 else len(failed) >= NETWORK_DOWN_SHARE * len(tried)
-        if enough:
-            name, first = failed[0]
-            detail = first.failure.detail if first.failure else "unreachable"
-            raise NetworkDown(
-                f"The network looks down: {len(failed)} of {len(tried)} hosts could not be reached at all "
-                f"(e.g. {name}: {detail}), so no link was judged and nothing was written."
+    # ------------------------------------------------------------------ the single send
+
+    async def send(
+        self, url: URL, cookies: Mapping[str, str], hops: int
+    ) -> tuple[Exchange, int, frozenset[int]] | Verdict:
+        """One hop: guard, fetch, failures to verdicts. Marks the host dead when it is."""
+        name = (url.raw_host or "").lower()
+        host = self.hosts[name]
+        if host.dead is not None:
+            return host.dead
+        address = await self.guard.check(url.raw_host or "", url.port or (443 if url.scheme == "https" else 80))
+        if address.refused:
+            return Verdict(LinkStatus.SKIPPED, address.refused, "private-address")
+        try:
+            if address.failure is not None:
+                host.tried = True
+                witness(self.client).note_failure(name, address.failure.detail)
+                raise NoAnswer(address.failure, 1)
+            answer, attempts = await self.fetcher.fetch(url, host, cookies)
+        except NoAnswer as exc:
+            host.failure = exc.failure
+            verdict = classify_failure(exc.failure, name, attempts=exc.attempts)
+            if hops == 0 and not host.answered and host.dead is None:
+                if exc.failure.kind is FailureKind.TIMEOUT:
+                    verdict = replace(verdict, reason=f"{verdict.reason}: the host accepts connections but never answers")
+                host.dead = verdict
+                log.debug("%s marked dead: %s", name, verdict.reason)
+            return verdict
+        except HostGaveUp as exc:
+            return exc.verdict
+        except RateLimited as exc:
+            asked = f"asked to wait {exc.seconds:.0f} s more" if exc.seconds is not None else "kept rate limiting"
+            reason = (
+                f"rate limited: HTTP {exc.answer.status} from {name}, which {asked}, past the "
+                f"{host.max_wait:.0f} s wait budget for the host (max_wait; {host.waited:.0f} s waited)"
             )
-
-    # ------------------------------------------------------------------ one URL
-
-    def _pacer(self, host: str, known: Mapping[str, HostLimiter]) -> HostLimiter:
-        """The limiter that paces requests to a redirect target (its own host's, not the origin's)."""
-        limiter = known.get(host) or self.pacers.get(host)
-        if limiter is None:
-            limiter = self.pacers[host] = self._limiter(host)
-        return limiter
-
-    async def _check_one(
-        self, key: str, limiter: HostLimiter, known: Mapping[str, HostLimiter]
-    ) -> tuple[_Outcome, bool]:
-        """The outcome for *key*, and whether its host looks dead (unreachable, never answered)."""
-        try:
-            url = URL(key)  # yarl: what aiohttp will send, parsed in C
-            origin = url.raw_host
-        except (ValueError, TypeError) as exc:
-            return _Outcome(LinkStatus.BROKEN, f"malformed URL: {exc}"), False
-        if not origin:
-            return _Outcome(LinkStatus.BROKEN, "malformed URL: it has no host"), False
-        permanent_target: str | None = None  # where the leading run of 301/308 hops ends
-        leading = True
-        cookies: dict[str, str] = {}
-        hops = 0
-        while True:
-            host = url.raw_host or ""
-            state = self._host(host)
-            moved = str(url) if hops else None
-            verdict = await self.guard.check(host, url.port or (443 if url.scheme == "https" else 80))
-            if verdict.refused:
-                after = f" after a redirect from {key}" if hops else ""
-                return _Outcome(LinkStatus.SKIPPED, verdict.refused + after, None, moved), False
-            try:
-                if verdict.failure is not None:
-                    state.tried = True
-                    raise NoAnswer(verdict.failure, 1)
-                # A hop to another host keeps that host's min interval (many DOIs land on one publisher);
-                # its concurrency slot is not taken while the origin's is held, which could deadlock.
-                pacer = limiter if host == origin else self._pacer(host, known)
-                answer, attempts = await self.fetcher.fetch(url, state, pacer, cookies)
-            except NoAnswer as exc:
-                if exc.failure.connection_level:
-                    state.failure = exc.failure
-                judged = classify_failure(exc.failure, host, attempts=exc.attempts)
-                dead = hops == 0 and exc.failure.connection_level and not state.answered
-                return _Outcome(judged.status, judged.reason, None, moved), dead
-            except (httpx.InvalidURL, UnicodeError) as exc:
-                # A URL too long for the client, an IDN that does not encode: no request can be made.
-                return _Outcome(LinkStatus.BROKEN, f"malformed URL: {exc}", None, moved), False
-            except WaitTooLong as exc:
-                code = exc.last.answer.status if isinstance(exc.last, RetryableAnswer) else None
-                cap = self.options.max_retry_after
-                reason = f"server asked to wait {exc.seconds:.0f} s (Retry-After), over the {cap:.0f} s cap"
-                return _Outcome(LinkStatus.UNVERIFIED, reason, code, moved), False
-            location = answer.headers.get("location")
-            if answer.status not in REDIRECTS or not location:
-                judged = classify_answer(
-                    answer.status, answer.headers, answer.body, accept=state.accept, attempts=attempts
-                )
-                return _final(judged, answer.status, url, hops, permanent_target), False
-            try:
-                target = url.join(URL(location.strip()))
-            except (ValueError, TypeError):
-                return _Outcome(
-                    LinkStatus.UNVERIFIED, f"redirects to a malformed URL {location!r}", answer.status
-                ), False
-            hops += 1
-            if answer.status in PERMANENT_REDIRECTS and leading:
-                permanent_target = str(target)
-            else:
-                leading = False
-            if target.scheme not in ("http", "https"):
-                reason = f"redirects to {target}, which is not an http(s) URL"
-                return _Outcome(LinkStatus.UNVERIFIED, reason, answer.status, str(target)), False
-            if hops > self.options.max_redirects:
-                reason = f"more than {self.options.max_redirects} redirects (a redirect loop?)"
-                return _Outcome(LinkStatus.UNVERIFIED, reason, answer.status, str(target)), False
-            if target.raw_host == host:
-                _keep_cookies(answer.set_cookies, cookies)
-            else:
-                cookies = {}
-            url = target
-
-
-def _final(judged: Verdict, code: int, url: URL, hops: int, permanent_target: str | None) -> _Outcome:
-    if hops == 0:
-        return _Outcome(judged.status, judged.reason, code)
-    if judged.status is LinkStatus.OK and permanent_target is not None:
-        return _Outcome(LinkStatus.REDIRECTED, f"moved permanently to {permanent_target}", code, permanent_target)
-    where = "one redirect" if hops == 1 else f"{hops} redirects"
-    return _Outcome(judged.status, f"{judged.reason} at {url} (after {where})", code, str(url))
-
-
-def _keep_cookies(set_cookies: list[str], jar: dict[str, str]) -> None:
-    """Carry a redirect's cookies to the next hop on the same host (sites that set a cookie and
-    redirect to themselves would otherwise loop); nothing is kept beyond this one URL."""
-    for raw in set_cookies:
-        try:
-            parsed = SimpleCookie(raw)
-        except CookieError:
-            continue
-        for name, morsel in parsed.items():
-            if morsel.value.isascii():
-                jar[name] = morsel.value
+            verdict = Verdict(LinkStatus.UNVERIFIED, reason, "rate-limited", exc.answer.status)
+            if host.dead is None:
+                host.dead = verdict
+            return verdict
+        except (httpx.InvalidURL, UnicodeError, ValueError) as exc:
+            # A URL too long for the client, an IDN that does not encode: no request can be made.
+            return Verdict(LinkStatus.BROKEN, f"malformed URL: {exc}", "malformed-url")
+        return answer, attempts, host.accept

@@ -1,14 +1,48 @@
-"""The status rules, pure: an HTTP answer or a transport failure in, a LinkStatus and a reason out.
+"""The status rules, pure: an HTTP answer or a transport failure in, one :class:`Verdict` out.
 
 The rule behind every choice: ``broken`` only when the link is definitely gone (404, 410, a
-host name that does not exist while the network works). Anything that may be the checker's
-problem rather than the link's (anti-bot walls, rate limits, server errors, timeouts, TLS)
-is ``unverified``: a false "broken" costs a maintainer's time and trust, a false
-"unverified" costs nothing but a later re-check.
+host name that does not exist while the network works, a redirect that ends on an error page).
+Anything that may be the checker's problem rather than the link's (anti-bot walls, rate limits,
+server errors, timeouts, TLS) is ``unverified``: a false "broken" costs a maintainer's time and
+trust, a false "unverified" costs nothing but a later re-check.
+
+A :class:`Verdict` is the engine's only intermediate shape: it becomes a ``LinkResult`` field
+for field (``status``, ``reason``, ``cause``, ``http_status``, ``final_url``).
+
+``cause`` slugs the engine writes (the one list; the README repeats it):
+
+- ``http-NNN``          the final HTTP answer decided it (``http-404``, ``http-410``, ``http-451``,
+                        ``http-401``, ``http-403``, ``http-500``, ...)
+- ``soft-404``          a redirect chain ended on an error page (``/404.html``, ``/not-found`` ...)
+- ``dns``               the host name does not resolve (broken while the network works)
+- ``dns-temporary``     the resolver could not answer now
+- ``connection``        refused, reset, unreachable, or connecting timed out
+- ``timeout``           connected, then no answer in time (a silent host)
+- ``protocol``          the server hung up or answered something that is not HTTP
+- ``tls``               certificate or handshake failure
+- ``proxy``             the configured proxy failed
+- ``rate-limited``      429 (or 503 + Retry-After) past the host's wait budget
+- ``anti-bot``          a bot wall or challenge page (Cloudflare, AWS WAF, 999 ...)
+- ``redirect-loop``     more redirects than allowed
+- ``bad-redirect``      a Location that is unusable, not http(s), or cannot be represented
+- ``moved-permanently`` (``redirected``) a leading 301/308 says where the link lives now
+- ``accepted``          (``ok``) a status accepted by configuration
+- ``malformed-url``     the URL cannot be parsed or sent
+- ``unsupported-scheme``, ``excluded``, ``private-address``  (``skipped``)
+
+A plain ``ok`` has no cause. Sources (GitHub, Hugging Face ...) add their own (``removed``,
+``unverifiable-host``).
+
+Soft 404s: redirect targets whose path names an error page, after the Internet Archive's
+link checker (IABot, cyberpower678/Cyberbot_II pull 16: ``/404/`` and ``404.htm`` in the
+effective URL; a bare "error" substring was dropped there as too broad, e.g.
+``/guide/error-handling.html``) and unitedstates/inspectors-general pull 227 (a list of
+redirect targets known to be error pages).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,12 +53,14 @@ from crawler.failures import FailureKind, TransportFailure
 from crawler.models import LinkStatus
 
 __all__ = [
+    "CAUSES",
     "PERMANENT_REDIRECTS",
     "REDIRECTS",
     "Verdict",
     "classify_answer",
     "classify_failure",
     "detect_challenge",
+    "error_page",
     "describe_status",
     "is_retryable_status",
     "retry_after_seconds",
@@ -38,10 +74,48 @@ _RETRYABLE = frozenset({408, 425, 429, 500, 502, 503, 504}) | frozenset(range(52
 _EXTRA_PHRASES = {999: "Request Denied", 520: "Web Server Returned an Unknown Error", 522: "Connection Timed Out"}
 
 
+# Every fixed slug ``cause`` takes (besides ``http-NNN``); see the module docstring.
+CAUSES = (
+    "soft-404",
+    "dns",
+    "dns-temporary",
+    "connection",
+    "timeout",
+    "protocol",
+    "tls",
+    "proxy",
+    "rate-limited",
+    "anti-bot",
+    "redirect-loop",
+    "bad-redirect",
+    "moved-permanently",
+    "accepted",
+    "malformed-url",
+    "unsupported-scheme",
+    "excluded",
+    "private-address",
+)
+_FAILURE_CAUSE = {
+    FailureKind.UNKNOWN_HOST: "dns",
+    FailureKind.DNS_TEMPORARY: "dns-temporary",
+    FailureKind.UNREACHABLE: "connection",
+    FailureKind.CONNECT_TIMEOUT: "connection",
+    FailureKind.TIMEOUT: "timeout",
+    FailureKind.TLS: "tls",
+    FailureKind.PROTOCOL: "protocol",
+    FailureKind.PROXY: "proxy",
+}
+
+
 @dataclass(frozen=True)
 class Verdict:
+    """What the engine decided about one URL: a ``LinkResult`` without url and timing."""
+
     status: LinkStatus
     reason: str
+    cause: str | None = None
+    http_status: int | None = None
+    final_url: str | None = None
 
 
 def describe_status(code: int) -> str:
@@ -123,37 +197,67 @@ def classify_answer(
     accept: frozenset[int] = frozenset(),
     attempts: int = 1,
 ) -> Verdict:
-    """The verdict on a final (non-redirect) HTTP answer."""
+    """The verdict on a final (non-redirect) HTTP answer (``http_status`` set, no ``final_url``)."""
     what = describe_status(code)
     if code in accept:
-        return Verdict(LinkStatus.OK, f"{what}, accepted by configuration")
+        return Verdict(LinkStatus.OK, f"{what}, accepted by configuration", "accepted", code)
     wall = detect_challenge(code, headers, body)
     if wall:
-        return Verdict(LinkStatus.UNVERIFIED, f"{what} from {wall}: a browser would likely get through")
+        return Verdict(
+            LinkStatus.UNVERIFIED, f"{what} from {wall}: a browser would likely get through", "anti-bot", code
+        )
+    http = f"http-{code}"
     if 200 <= code < 300:
-        return Verdict(LinkStatus.OK, what)
+        return Verdict(LinkStatus.OK, what, None, code)
     if code in GONE:
-        return Verdict(LinkStatus.BROKEN, what)
+        return Verdict(LinkStatus.BROKEN, what, http, code)
     tries = f" after {attempts} attempts" if attempts > 1 else ""
     if code in (401, 407):
-        return Verdict(LinkStatus.UNVERIFIED, f"{what}: the page needs a login")
+        return Verdict(LinkStatus.UNVERIFIED, f"{what}: the page needs a login", http, code)
     if code == 403:
-        return Verdict(LinkStatus.UNVERIFIED, f"{what}: the server refuses automated checks")
+        return Verdict(LinkStatus.UNVERIFIED, f"{what}: the server refuses automated checks", http, code)
     if code == 429:
-        return Verdict(LinkStatus.UNVERIFIED, f"{what}: still rate limited{tries}")
+        return Verdict(LinkStatus.UNVERIFIED, f"{what}: still rate limited{tries}", "rate-limited", code)
     if code >= 500 or code in _RETRYABLE:
-        return Verdict(LinkStatus.UNVERIFIED, f"{what}{tries}")
+        return Verdict(LinkStatus.UNVERIFIED, f"{what}{tries}", http, code)
     if 300 <= code < 400:
-        return Verdict(LinkStatus.UNVERIFIED, f"{what} without a usable Location header")
-    return Verdict(LinkStatus.UNVERIFIED, what)
+        return Verdict(LinkStatus.UNVERIFIED, f"{what} without a usable Location header", "bad-redirect", code)
+    return Verdict(LinkStatus.UNVERIFIED, what, http, code)
 
 
 def classify_failure(failure: TransportFailure, host: str, *, attempts: int = 1) -> Verdict:
     """The verdict when no HTTP answer came back."""
+    cause = _FAILURE_CAUSE[failure.kind]
     if failure.kind is FailureKind.UNKNOWN_HOST:
-        return Verdict(LinkStatus.BROKEN, f"{failure.detail}: {host}")
+        return Verdict(LinkStatus.BROKEN, f"{failure.detail}: {host}", cause)
     tries = f" after {attempts} attempts" if attempts > 1 else ""
-    return Verdict(LinkStatus.UNVERIFIED, f"{failure.detail} ({host}){tries}")
+    return Verdict(LinkStatus.UNVERIFIED, f"{failure.detail} ({host}){tries}", cause)
+
+
+# --------------------------------------------------------------------------- soft 404s
+
+# A path segment that names an error page: 404, 404.html, not-found, notfound, page-not-found ...
+_ERROR_SEGMENT = re.compile(
+    r"^(?:404|not[-_]?found|page[-_]?not[-_]?found|error[-_]?404|404[-_]?error)(?:\.(?:s?html?|php|aspx?|jsp))?$"
+)
+_ERROR_FOLDERS = ("error", "errors")
+# Hosts whose error page has a path no pattern above recognises: host -> path prefixes.
+KNOWN_ERROR_PAGES: dict[str, tuple[str, ...]] = {}
+
+
+def error_page(host: str, path: str) -> bool:
+    """True when a redirect target's *path* on *host* is an error page, not the page linked.
+
+    ``/404``, ``/404.html``, ``/not-found``, ``/notfound``, ``/en/page-not-found/``, ``/error/404.html``,
+    ``/errors/...`` and ``/error``; not ``/guide/error-handling.html`` or ``/docs/errors-and-codes``.
+    """
+    low = path.lower()
+    segments = [seg for seg in low.split("/") if seg]
+    if any(_ERROR_SEGMENT.match(seg) for seg in segments):
+        return True
+    if segments and segments[0].split(".")[0] in _ERROR_FOLDERS:  # /error, /error.html, /errors/...
+        return True
+    return any(low.startswith(prefix) for prefix in KNOWN_ERROR_PAGES.get(host.lower(), ()))
 
 
 # --------------------------------------------------------------------------- Retry-After

@@ -7,7 +7,7 @@ Precedence, highest first (documented in docs/cli.md):
 3. ``[tool.crawler]`` in ``pyproject.toml``: project-wide defaults;
 4. built-in defaults.
 
-Scalars (``concurrency``, ``host_concurrency``, ``timeout``) take the highest source that sets them.
+Scalars (``concurrency``, ``host_concurrency``, ``timeout``, ``max_wait``) take the highest source that sets them.
 Lists are additive: ``exclude`` and ``accept`` are the union of both files (pyproject's first), because
 an exclusion written in either file was written on purpose. ``hosts`` merge per host and per field
 the same way (scalars by precedence, a host's ``accept`` list unioned).
@@ -86,6 +86,7 @@ def merge_config(registry_config: CrawlConfig, pyproject_config: CrawlConfig | N
         concurrency=_pick(high.concurrency, low.concurrency),
         host_concurrency=_pick(high.host_concurrency, low.host_concurrency),
         timeout=_pick(high.timeout, low.timeout),
+        max_wait=_pick(high.max_wait, low.max_wait),
     )
 
 
@@ -107,6 +108,7 @@ def _merge_host(low: HostConfig | None, high: HostConfig | None) -> HostConfig:
         concurrency=_pick(high.concurrency, low.concurrency),
         min_interval_ms=_pick(high.min_interval_ms, low.min_interval_ms),
         accept=_union(low.accept, high.accept),
+        max_wait=_pick(high.max_wait, low.max_wait),
     )
 
 

@@ -1,49 +1,55 @@
-"""One hop of a link check: HEAD then GET, a capped body, and retries through ``retry.py``.
+"""One hop of a link check: the single send. HEAD then GET, a capped body, host pauses, retries.
+
+:meth:`Fetcher.fetch` answers one URL on one :class:`~crawler.host.Host` (redirects are followed
+by ``redirects.py``, one ``fetch`` per hop). What it does with what comes back:
+
+- **429, or 503 with Retry-After**: the host asked to wait. The whole host pauses (``Host.pause``)
+  and the request is sent again once the pause is over; this is not a failed attempt. A wait
+  past the host's budget raises :class:`RateLimited`.
+- **Other 5xx, 408, 425**: a failed attempt, retried with backoff through ``retry.py``; the last
+  answer is returned when the attempts run out.
+- **No answer** (refused, reset, timed out): a failed attempt; :class:`NoAnswer` when they run out.
+- **HEAD refused (405/501), hung up on, or timed out**: the same attempt goes on with GET, and
+  the host gets GET only from then on (a silent server must not cost a HEAD timeout and then a
+  GET timeout on every attempt).
+- Before every attempt: if the host has meanwhile been found dead (silent, refusing, over its
+  wait budget), :class:`HostGaveUp` carries that verdict instead of another timeout.
 
 The happy path never builds a retry loop (that alone was ~8% of the CPU per URL): the first
 attempt runs bare, and only when it fails does ``call_with_retries`` take over, starting from
-that failure so that its wait (backoff, or the server's ``Retry-After``) comes first.
+that failure so that its backoff comes first. With ``-vv`` every request is logged
+(logger ``crawler.requests``).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from typing import TypeVar
 
 import httpx
 from yarl import URL
 
-from crawler.classify import is_retryable_status, retry_after_seconds
+from crawler.classify import Verdict, is_retryable_status, retry_after_seconds
 from crawler.failures import TransportFailure, describe_failure
-from crawler.hosts import HostLimiter
-from crawler.net import Exchange, exchange
-from crawler.retry import RetryPolicy, call_with_retries
+from crawler.host import Host
+from crawler.net import Exchange, exchange, witness
+from crawler.retry import Clock, RetryPolicy, call_with_retries
 
-__all__ = ["Fetcher", "HostState", "NoAnswer", "RetryableAnswer", "retry_policy"]
+__all__ = ["Fetcher", "HostGaveUp", "NoAnswer", "RateLimited", "RetryableAnswer", "retry_policy"]
 
 T = TypeVar("T")
 _IDENTITY = {"Accept-Encoding": "identity"}  # a capped body must be the page's bytes, not gzip
-
-
-@dataclass
-class HostState:
-    """What one run has learned about one host."""
-
-    accept: frozenset[int]  # statuses counted as ok for this host
-    no_head: bool = False  # refused HEAD once (405/501): go straight to GET
-    tried: bool = False
-    answered: bool = False
-    failure: TransportFailure | None = None  # a connection-level failure, after retries
+requests_log = logging.getLogger("crawler.requests")
+log = logging.getLogger(__name__)
 
 
 class RetryableAnswer(Exception):
-    """An HTTP answer (429, 5xx) worth another attempt; carries the server's wait hint."""
+    """An HTTP answer (5xx, 408, 425) worth another attempt."""
 
-    def __init__(self, answer: Exchange, wait: float | None) -> None:
+    def __init__(self, answer: Exchange) -> None:
         super().__init__(f"HTTP {answer.status}")
         self.answer = answer
-        self.wait = wait
 
 
 class NoAnswer(Exception):
@@ -55,6 +61,24 @@ class NoAnswer(Exception):
         self.attempts = attempts
 
 
+class RateLimited(Exception):
+    """The host asked for a wait (*seconds*, None when it named none) past its wait budget."""
+
+    def __init__(self, answer: Exchange, seconds: float | None, host: Host) -> None:
+        super().__init__(f"HTTP {answer.status}")
+        self.answer = answer
+        self.seconds = seconds
+        self.host = host
+
+
+class HostGaveUp(Exception):
+    """The host was found dead while this URL waited; *verdict* is what its URLs get."""
+
+    def __init__(self, verdict: Verdict) -> None:
+        super().__init__(verdict.reason)
+        self.verdict = verdict
+
+
 def _retry_on(exc: BaseException) -> bool:
     if isinstance(exc, RetryableAnswer):
         return True
@@ -62,20 +86,9 @@ def _retry_on(exc: BaseException) -> bool:
     return failure is not None and failure.retryable
 
 
-def _wait_hint(exc: BaseException) -> float | None:
-    return exc.wait if isinstance(exc, RetryableAnswer) else None
-
-
-def retry_policy(attempts: int, initial: float, maximum: float, max_wait: float) -> RetryPolicy:
-    """Retry timeouts, connection errors (not unknown hosts or TLS), 429 and 5xx; honour Retry-After."""
-    return RetryPolicy(
-        attempts=attempts,
-        initial=initial,
-        maximum=maximum,
-        max_wait=max_wait,
-        retry_on=_retry_on,
-        wait_hint=_wait_hint,
-    )
+def retry_policy(attempts: int, initial: float, maximum: float) -> RetryPolicy:
+    """Retry timeouts, connection errors (not unknown hosts or TLS) and 5xx with backoff."""
+    return RetryPolicy(attempts=attempts, initial=initial, maximum=maximum, retry_on=_retry_on)
 
 
 def _replaying(first: BaseException, fn: Callable[[], Awaitable[T]]) -> Callable[[], Awaitable[T]]:
@@ -91,29 +104,51 @@ def _replaying(first: BaseException, fn: Callable[[], Awaitable[T]]) -> Callable
     return call
 
 
+def asks_to_wait(answer: Exchange) -> bool:
+    """A rate limit: 429, or 503 that says when to come back (RFC 9110 section 15.6.4)."""
+    return answer.status == 429 or (answer.status == 503 and "retry-after" in answer.headers)
+
+
 class Fetcher:
-    def __init__(self, client: httpx.AsyncClient, policy: RetryPolicy, *, timeout: float, body_cap: int) -> None:
+    """Sends one hop's requests on the run's shared client."""
+
+    def __init__(
+        self, client: httpx.AsyncClient, policy: RetryPolicy, *, timeout: float, body_cap: int, clock: Clock
+    ) -> None:
         self.client = client
         self.policy = policy
         self.timeout = timeout
         self.body_cap = body_cap
+        self.clock = clock
+        self.witness = witness(client)  # any answer here means the network is up
 
-    async def fetch(
-        self, url: URL, state: HostState, limiter: HostLimiter | None, cookies: Mapping[str, str]
-    ) -> tuple[Exchange, int]:
-        """One hop's answer and the attempts it took; raises NoAnswer or retry.WaitTooLong.
+    async def fetch(self, url: URL, host: Host, cookies: Mapping[str, str]) -> tuple[Exchange, int]:
+        """One hop's answer and the attempts it took.
 
-        A 429/5xx that outlasts the retries is returned (the caller classifies it).
+        Raises NoAnswer, RateLimited or HostGaveUp. A 5xx that outlasts the retries is returned.
         """
         attempts = 0
 
         async def attempt() -> Exchange:
             nonlocal attempts
+            if host.dead is not None:
+                raise HostGaveUp(host.dead)
             attempts += 1
-            answer = await self._head_then_get(url, state, limiter, cookies)
-            if is_retryable_status(answer.status) and answer.status not in state.accept:
-                raise RetryableAnswer(answer, retry_after_seconds(answer.headers))
-            return answer
+            while True:
+                answer = await self._head_then_get(url, host, cookies)
+                if answer.status in host.accept:
+                    return answer
+                if asks_to_wait(answer):
+                    seconds = retry_after_seconds(answer.headers)
+                    if not host.pause(seconds, self.clock):
+                        raise RateLimited(answer, seconds, host)
+                    log.debug("%s asked to wait (HTTP %s): host paused %.1f s", host.name, answer.status, seconds or 0)
+                    if host.dead is not None:
+                        raise HostGaveUp(host.dead)
+                    continue
+                if is_retryable_status(answer.status):
+                    raise RetryableAnswer(answer)
+                return answer
 
         try:
             try:
@@ -130,42 +165,58 @@ class Fetcher:
                 raise
             raise NoAnswer(failure, attempts) from exc
 
-    async def _head_then_get(
-        self, url: URL, state: HostState, limiter: HostLimiter | None, cookies: Mapping[str, str]
-    ) -> Exchange:
-        if not state.no_head:
+    async def _head_then_get(self, url: URL, host: Host, cookies: Mapping[str, str]) -> Exchange:
+        if not host.get_only:
             try:
-                head = await self._send("HEAD", url, state, limiter, cookies)
-            except (httpx.RemoteProtocolError, httpx.ReadError, httpx.ReadTimeout):
-                head = None  # some servers hang up on HEAD, or never answer it; GET decides
+                head = await self._send("HEAD", url, host, cookies)
+            except (httpx.RemoteProtocolError, httpx.ReadError):
+                head = None  # some servers hang up on HEAD; GET decides
+            except (httpx.ReadTimeout, TimeoutError):
+                head = None  # never answers HEAD (or at all): GET decides, and only GET from now on
+                host.get_only = True
             if head is not None:
                 code = head.status
                 # An error (or a 202 "challenge") to HEAD is confirmed with GET before it counts.
-                if (code < 400 and code != 202) or code in state.accept or code == 429:
+                if (code < 400 and code != 202) or code in host.accept or asks_to_wait(head):
                     return head
                 if code in (405, 501):
-                    state.no_head = True
-        return await self._send("GET", url, state, limiter, cookies)
+                    host.get_only = True
+        return await self._send("GET", url, host, cookies)
 
-    async def _send(
-        self, method: str, url: URL, state: HostState, limiter: HostLimiter | None, cookies: Mapping[str, str]
-    ) -> Exchange:
-        if limiter is not None:
-            await limiter.pace()
-        state.tried = True
+    async def _send(self, method: str, url: URL, host: Host, cookies: Mapping[str, str]) -> Exchange:
+        if host.throttled:  # rate limited once: one request at a time, each after the pause
+            async with host.serial():
+                return await self._send_now(method, url, host, cookies)
+        return await self._send_now(method, url, host, cookies)
+
+    async def _send_now(self, method: str, url: URL, host: Host, cookies: Mapping[str, str]) -> Exchange:
+        if host.paused_until:
+            await host.ready(self.clock)
+        await host.limiter.pace()
+        host.tried = True
+        host.requests += 1
         headers = _IDENTITY if method == "GET" else None
         if cookies:
             headers = {**(headers or {}), "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
-        answer = await exchange(
-            self.client,
-            method,
-            url,
-            headers=headers,
-            want_body=self._want_body if method == "GET" else None,
-            body_cap=self.body_cap,
-            deadline=2 * self.timeout,  # a server that drips bytes forever still ends
-        )
-        state.answered = True
+        try:
+            answer = await exchange(
+                self.client,
+                method,
+                url,
+                headers=headers,
+                want_body=self._want_body if method == "GET" else None,
+                body_cap=self.body_cap,
+                deadline=2 * self.timeout,  # a server that drips bytes forever still ends
+            )
+        except (httpx.TransportError, TimeoutError) as exc:
+            self.witness.note_failure(host.name, str(exc) or type(exc).__name__)
+            if requests_log.isEnabledFor(logging.DEBUG):
+                requests_log.debug("%s %s -> no answer (%s)", method, url, exc or type(exc).__name__)
+            raise
+        host.answered = True
+        self.witness.answers += 1
+        if requests_log.isEnabledFor(logging.DEBUG):
+            requests_log.debug("%s %s -> %s", method, url, answer.status)
         return answer
 
     def _want_body(self, code: int, headers: Mapping[str, str]) -> bool:

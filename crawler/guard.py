@@ -4,15 +4,16 @@ A registry is edited by pull requests, and a link must not make the scheduled jo
 own network (``http://169.254.169.254/``, ``http://10.0.0.1/admin``, a name that resolves to
 127.0.0.1). The guard refuses such hosts unless ``--allow-private``; the checker asks it again
 after every redirect hop. Each host is resolved once per run (concurrent askers share the
-lookup). Between the guard's lookup and the transport's own a hostile DNS server could still
-answer differently (DNS rebinding): the guard stops the plain cases, not that one.
+lookup). The addresses it vetted are written to *pins* (the client's ``net.pins``), and the
+client's connector connects to those addresses only, so a hostile DNS server that answers a
+public address to the guard and a private one to the connection (DNS rebinding) gets nowhere.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import socket
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 
 import anyio
@@ -61,6 +62,7 @@ class HostVerdict:
 
     refused: str | None = None  # one sentence: why the policy refuses the target
     failure: TransportFailure | None = None
+    addresses: tuple[str, ...] = ()  # what the name resolved to, all vetted (empty: not resolved here)
 
     @property
     def allowed(self) -> bool:
@@ -78,8 +80,16 @@ class AddressGuard:
     resolves it (IP literals and names that resolve locally are still checked).
     """
 
-    def __init__(self, *, allow_private: bool = False, resolver: Resolver | None = None, proxied: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        allow_private: bool = False,
+        resolver: Resolver | None = None,
+        proxied: bool = False,
+        pins: MutableMapping[str, tuple[str, ...]] | None = None,
+    ) -> None:
         self.allow_private = allow_private
+        self.pins = pins if pins is not None else {}
         # Behind a proxy the proxy resolves names; the machine itself often cannot.
         self.proxied = proxied
         self._resolve = resolver or _getaddrinfo
@@ -128,7 +138,9 @@ class AddressGuard:
             why = non_public_reason(ip)
             if why:
                 return HostVerdict(refused=_refusal(host, text, why))
-        return _ALLOWED
+        vetted = tuple(addresses)
+        self.pins[host] = vetted
+        return HostVerdict(addresses=vetted)
 
     def known(self) -> Mapping[str, HostVerdict]:
         """The verdicts reached so far (for tests and diagnostics)."""

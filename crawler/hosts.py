@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterable
 from contextlib import asynccontextmanager
 from typing import Generic, TypeVar
 
@@ -101,14 +101,10 @@ class Dispatcher(Generic[H, J]):
         for host, job in jobs:
             self._pending.setdefault(host, deque()).append(job)
         self._left = sum(len(q) for q in self._pending.values())
-        self._limiters: dict[H, HostLimiter] = {h: limiters(h) for h in self._pending}
-        self._ready: deque[H] = deque(h for h in self._pending if self._limiters[h].has_room)
+        self._limiter = limiters  # the caller owns the per-host state; looked up, never copied
+        self._ready: deque[H] = deque(h for h in self._pending if limiters(h).has_room)
         self._queued: set[H] = set(self._ready)
         self._idle: deque[anyio.Event] = deque()
-
-    @property
-    def limiters(self) -> Mapping[H, HostLimiter]:
-        return self._limiters
 
     def __len__(self) -> int:
         """Jobs not handed out yet."""
@@ -120,7 +116,7 @@ class Dispatcher(Generic[H, J]):
                 return None
             while self._ready:
                 host = self._ready.popleft()
-                limiter = self._limiters[host]
+                limiter = self._limiter(host)
                 queue = self._pending[host]
                 if not queue or not limiter.try_acquire():
                     self._queued.discard(host)
@@ -140,7 +136,7 @@ class Dispatcher(Generic[H, J]):
 
     def done(self, host: H) -> None:
         """The job taken for *host* is over: free its slot."""
-        limiter = self._limiters[host]
+        limiter = self._limiter(host)
         limiter.release()
         if self._pending[host] and host not in self._queued and limiter.has_room:
             self._ready.append(host)

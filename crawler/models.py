@@ -118,7 +118,10 @@ class Entry(_Strict):
         return v
 
 
-HttpStatus = Annotated[int, Field(ge=100, le=599)]
+# Any three-digit status: hosts answer outside 1xx-5xx (LinkedIn's 999 bot wall) and users accept them.
+HttpStatus = Annotated[int, Field(ge=100, le=999)]
+# Seconds of server-asked waiting (429/503 + Retry-After) one host may cost a run (host.py).
+WaitBudget = Annotated[float, Field(ge=0, le=86400, allow_inf_nan=False)]
 
 
 class _StrictConfig(_Strict):
@@ -132,6 +135,7 @@ class HostConfig(_StrictConfig):
     concurrency: int | None = Field(default=None, ge=1)
     min_interval_ms: int | None = Field(default=None, ge=0)
     accept: list[HttpStatus] = Field(default_factory=list, description="Extra HTTP statuses counted as ok.")
+    max_wait: WaitBudget | None = Field(default=None, description="Seconds of Retry-After waiting this host may cost.")
 
 
 class CrawlConfig(_StrictConfig):
@@ -143,6 +147,9 @@ class CrawlConfig(_StrictConfig):
     concurrency: int | None = Field(default=None, ge=1)
     host_concurrency: int | None = Field(default=None, ge=1)
     timeout: float | None = Field(default=None, gt=0, le=3600, allow_inf_nan=False)
+    max_wait: WaitBudget | None = Field(
+        default=None, description="Seconds of Retry-After waiting one host may cost (default 120); then unverified."
+    )
 
     @field_validator("exclude")
     @classmethod

@@ -15,16 +15,31 @@ implements CONNECT tunnels and ``NO_PROXY`` the way users expect; a proxied run 
 the proxy anyway); ``NO_PROXY`` hosts stay on the aiohttp pool. ``SSL_CERT_FILE`` replaces the
 CA bundle (certifi's by default) on both. All three come from :class:`Settings`, never from
 ``os.environ`` directly.
+
+Three things a checker must trust (issue 9):
+
+- **Vetted addresses** (DNS rebinding). The aiohttp connector resolves names through
+  :class:`VettedResolver`: a name the address guard has vetted connects only to the addresses the
+  guard saw (``client.pins``), so a name that answered a public address to the guard and a
+  private one a moment later cannot reach the private one.
+- **Raw Location bytes.** A ``Location`` header is kept byte for byte (decoded as UTF-8 with
+  ``surrogateescape``), so a Latin-1 target can be percent-encoded byte for byte, not guessed.
+- **A network witness.** Every client records whether *any* HTTP answer came back on it this run
+  (checker requests and API sources alike, :func:`witness`): the network-down rule asks it.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import socket
 import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import aiohttp
+import aiohttp.abc
+import aiohttp.resolver
 import anyio
 import httpx
 import yarl
@@ -38,11 +53,15 @@ __all__ = [
     "AddressGuard",
     "Exchange",
     "HostVerdict",
+    "NetworkWitness",
     "Resolver",
+    "VettedResolver",
     "build_client",
     "exchange",
     "non_public_reason",
+    "pins",
     "proxy_mounts",
+    "witness",
 ]
 
 ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -61,6 +80,73 @@ class Exchange:
     headers: dict[str, str]  # lower-case names; a repeated header keeps its last value
     set_cookies: list[str] = field(default_factory=list)
     body: bytes | None = None
+
+
+# --------------------------------------------------------------------------- witness, vetted addresses
+
+
+@dataclass
+class NetworkWitness:
+    """Whether any HTTP answer came back on one client this run, and one failure for the message."""
+
+    answers: int = 0
+    failures: int = 0
+    example: str | None = None  # "host: what went wrong", the first failure seen
+
+    def note_failure(self, where: str, detail: str) -> None:
+        self.failures += 1
+        if self.example is None:
+            self.example = f"{where}: {detail}"
+
+
+def witness(client: httpx.AsyncClient) -> NetworkWitness:
+    """The client's witness (made on first use for clients not built here)."""
+    found = getattr(client, "witness", None)
+    if not isinstance(found, NetworkWitness):
+        found = NetworkWitness()
+        client.witness = found  # type: ignore[attr-defined]
+    return found
+
+
+def pins(client: httpx.AsyncClient) -> dict[str, tuple[str, ...]]:
+    """host -> the addresses the guard vetted; the client's connector connects only to those."""
+    found = getattr(client, "pins", None)
+    if not isinstance(found, dict):
+        found = {}
+        client.pins = found  # type: ignore[attr-defined]
+    return found
+
+
+class VettedResolver(aiohttp.abc.AbstractResolver):
+    """The connector's resolver: a pinned name gets the guard's addresses; others go to *fallback*."""
+
+    def __init__(self, pinned: Mapping[str, tuple[str, ...]], fallback: aiohttp.abc.AbstractResolver | None = None):
+        self.pinned = pinned
+        self.fallback = fallback  # made on first use, inside the running loop
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[aiohttp.abc.ResolveResult]:
+        addresses = self.pinned.get(host)
+        if addresses is None:
+            if self.fallback is None:
+                self.fallback = aiohttp.resolver.DefaultResolver()
+            return await self.fallback.resolve(host, port, family)
+        return [
+            {
+                "hostname": host,
+                "host": address,
+                "port": port,
+                "family": socket.AF_INET6 if ":" in address else socket.AF_INET,
+                "proto": 0,
+                "flags": socket.AI_NUMERICHOST,
+            }
+            for address in addresses
+        ]
+
+    async def close(self) -> None:
+        if self.fallback is not None:
+            await self.fallback.close()
 
 
 # --------------------------------------------------------------------------- client
@@ -101,10 +187,22 @@ class _AiohttpTransport(AiohttpTransport):
 
 
 class _Client(httpx.AsyncClient):
-    """An ``AsyncClient`` without a cookie jar that may know its aiohttp pool (``direct``)."""
+    """An ``AsyncClient`` without a cookie jar that may know its aiohttp pool (``direct``), and
+    witnesses every answer (API sources send through here too)."""
 
     direct: _AiohttpTransport | None = None
     direct_state: _DirectState | None = None
+    witness: NetworkWitness
+    pins: dict[str, tuple[str, ...]]
+
+    async def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:  # type: ignore[override]
+        try:
+            response = await super().send(request, **kwargs)
+        except httpx.TransportError as exc:
+            self.witness.note_failure(request.url.host, str(exc) or type(exc).__name__)
+            raise
+        self.witness.answers += 1
+        return response
 
     @property  # type: ignore[override]
     def cookies(self) -> httpx.Cookies:
@@ -121,9 +219,12 @@ def _ssl_context(settings: Settings) -> ssl.SSLContext:
     return httpx.create_ssl_context(trust_env=False)  # certifi's bundle, as httpx does by default
 
 
-def _aiohttp_transport(settings: Settings, concurrency: int, keepalive: float) -> _AiohttpTransport:
+def _aiohttp_transport(
+    settings: Settings, concurrency: int, keepalive: float, resolver: VettedResolver
+) -> _AiohttpTransport:
     def session() -> aiohttp.ClientSession:  # opened on the first request, in the running loop
         connector = aiohttp.TCPConnector(
+            resolver=resolver,
             ssl=_ssl_context(settings),
             limit=concurrency,
             limit_per_host=0,  # per-host limits are hosts.py's job
@@ -198,8 +299,10 @@ def build_client(
     headers = {"User-Agent": settings.user_agent, "Accept": ACCEPT}
     mounts: dict[str, httpx.AsyncBaseTransport | None] = {}
     direct: _AiohttpTransport | None = None
+    pinned: dict[str, tuple[str, ...]] = {}
     if transport is None:
-        transport = direct = _aiohttp_transport(settings, concurrency, limits.keepalive_expiry or 5.0)
+        resolver = VettedResolver(pinned)
+        transport = direct = _aiohttp_transport(settings, concurrency, limits.keepalive_expiry or 5.0, resolver)
         proxies = proxy_mounts(settings)
         ctx = _ssl_context(settings) if any(proxies.values()) else None
         for pattern, proxy in proxies.items():
@@ -218,6 +321,8 @@ def build_client(
         mounts=mounts or None,
     )
     client.direct = direct if not mounts else None  # with proxies, every request goes through httpx
+    client.witness = NetworkWitness()
+    client.pins = pinned
     return client
 
 
@@ -262,12 +367,20 @@ async def _via_httpx(
     try:
         items = response.headers.multi_items()
         fields = dict(items)
+        if "location" in fields:
+            raw = [v for k, v in response.headers.raw if k.lower() == b"location"]
+            fields["location"] = _raw_text(raw[-1])
         result = Exchange(response.status_code, fields, _set_cookies(items, fields))
         if want_body is not None and want_body(result.status, fields):
             result.body = await _read_httpx(response, body_cap)
         return result
     finally:
         await response.aclose()
+
+
+def _raw_text(value: bytes) -> str:
+    """Header bytes as text that turns back into the same bytes (``encode("utf-8", "surrogateescape")``)."""
+    return value.decode("utf-8", "surrogateescape")
 
 
 def _set_cookies(items: list[tuple[str, str]], fields: Mapping[str, str]) -> list[str]:
@@ -335,6 +448,9 @@ async def _direct(
     try:
         raw = response.headers
         fields = {k.lower(): v for k, v in raw.items()}
+        if "location" in fields:
+            found = [v for k, v in response.raw_headers if k.lower() == b"location"]
+            fields["location"] = _raw_text(found[-1]) if found else fields["location"]
         result = Exchange(response.status, fields, raw.getall("Set-Cookie", []) if "set-cookie" in fields else [])
         if want_body is not None and want_body(result.status, fields):
             result.body = await _read_aiohttp(response, body_cap)

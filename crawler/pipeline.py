@@ -23,7 +23,7 @@ import anyio
 import httpx
 
 from crawler import __version__
-from crawler.checker import CheckOptions, check_urls
+from crawler.checker import CheckOptions, check_urls, ensure_network_up
 from crawler.config import check_options_for
 from crawler.errors import AbortError, SnapshotError, UsageError
 from crawler.history import day_of
@@ -145,7 +145,11 @@ async def crawl(
 
         checked: dict[str, LinkResult] = {}
 
-        async def run_checker(group: list[str], opts: CheckOptions = options) -> None:
+        # The network is judged once every part is done, on the client's witness (any HTTP answer,
+        # API or page, means it is up): not by the checker alone, which may finish first.
+        page_options = replace(options, network_known_up=True)
+
+        async def run_checker(group: list[str], opts: CheckOptions = page_options) -> None:
             checked.update(await check_urls(group, client=http, options=opts, on_result=on_result))
 
         try:
@@ -170,10 +174,8 @@ async def crawl(
             fallback_meta.update(report.unanswered)
         if fallback_meta:
             log.info("%d URL(s) the APIs could not answer are checked as plain pages.", len(fallback_meta))
-            # Hosts answered already (plain links checked, or an API replied): github.com being
-            # unreachable now is that host's problem, not a dead network.
-            answered = bool(checked) or any(report.outcomes for report in reports.values())
-            await run_checker(list(fallback_meta), replace(options, network_known_up=answered))
+            await run_checker(list(fallback_meta))
+        ensure_network_up(http)
         for url, link_result in checked.items():
             outcomes[url] = _with_meta(link_result, fallback_meta.get(url))
 

@@ -7,10 +7,16 @@ mark the link ``unverified`` (or stop calling an API) instead of stalling the ru
 
 Tests call ``set_testing(True)``: every wait becomes zero seconds and is recorded in
 ``recorded_waits()``, so no test sleeps for real (the idea comes from hynek/stamina).
+
+Waits that are not retries (a host paused by ``Retry-After``, ``host.py``) go through
+:func:`clock`: the real monotonic clock, or, in testing, a virtual one whose ``sleep`` moves
+time forward at once instead of waiting (loopback servers in tests read the same clock, so a
+server's "5 s later" and the checker's agree without anyone sleeping).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -18,7 +24,7 @@ from typing import TypeVar
 import anyio
 import tenacity
 
-__all__ = ["RetryPolicy", "WaitTooLong", "call_with_retries", "recorded_waits", "set_testing"]
+__all__ = ["Clock", "RetryPolicy", "WaitTooLong", "call_with_retries", "clock", "recorded_waits", "set_testing"]
 
 T = TypeVar("T")
 
@@ -28,8 +34,9 @@ _waits: list[float] = []
 
 def set_testing(on: bool = True) -> None:
     """Make every retry wait instantaneous (the waits are still computed and recorded)."""
-    global _testing
+    global _testing, _virtual
     _testing = on
+    _virtual = Clock(virtual=True)
     _waits.clear()
 
 
@@ -38,11 +45,36 @@ def recorded_waits() -> list[float]:
     return list(_waits)
 
 
-async def _sleep(seconds: float) -> None:
-    if _testing:
+class Clock:
+    """Monotonic seconds (``now``) and a matching ``sleep``; real unless ``virtual``."""
+
+    def __init__(self, *, virtual: bool = False) -> None:
+        self.virtual = virtual
+        self._now = 1000.0  # virtual time stands still until someone sleeps
+
+    def now(self) -> float:
+        return self._now if self.virtual else time.monotonic()
+
+    async def sleep(self, seconds: float) -> None:
+        if not self.virtual:
+            await anyio.sleep(seconds)
+            return
         _waits.append(seconds)
-        return
-    await anyio.sleep(seconds)
+        self._now += max(seconds, 0.0)
+        await anyio.sleep(0)
+
+
+_REAL = Clock()
+_virtual = Clock(virtual=True)
+
+
+def clock() -> Clock:
+    """The clock waits run on: real, or virtual while ``set_testing(True)``."""
+    return _virtual if _testing else _REAL
+
+
+async def _sleep(seconds: float) -> None:
+    await clock().sleep(seconds)
 
 
 class WaitTooLong(Exception):

@@ -196,23 +196,26 @@ def test_retry_after_as_http_date_is_honoured():
         {"/": [httpx.Response(503, headers=headers), httpx.Response(503, headers=headers), httpx.Response(200)]}
     )
     assert run(["https://a.test/"], rec)["https://a.test/"].status is LinkStatus.OK
-    assert retry.recorded_waits() == [30.0]
+    assert retry.recorded_waits() == [30.0, 30.0]  # two pauses of the host, neither an attempt
 
 
 def test_retry_after_over_the_cap_is_unverified_without_waiting():
-    """A server asking for an hour is not waited on: unverified, and the reason names the wait."""
+    """A server asking for an hour is not waited on: unverified, cause rate-limited, the budget named."""
     rec = Recorder({"/": [httpx.Response(429, headers={"Retry-After": "3600"})]})
-    result = run(["https://a.test/"], rec, max_retry_after=60)["https://a.test/"]
+    result = run(["https://a.test/"], rec, max_wait=60)["https://a.test/"]
     assert result.status is LinkStatus.UNVERIFIED and result.http_status == 429
-    assert result.reason == "server asked to wait 3600 s (Retry-After), over the 60 s cap"
+    assert result.cause == "rate-limited"
+    assert "asked to wait 3600 s" in result.reason and "60 s wait budget" in result.reason
     assert retry.recorded_waits() == [] and len(rec.calls) == 1
 
 
 def test_429_is_still_unverified_when_rate_limiting_persists():
-    """429 without Retry-After backs off exponentially and ends unverified, not broken."""
+    """429 without Retry-After pauses the host 1, 2, 4 ... s until the wait budget is spent: unverified."""
     result = run(["https://a.test/"], answer(429))["https://a.test/"]
     assert result.status is LinkStatus.UNVERIFIED and "rate limited" in result.reason
-    assert len(retry.recorded_waits()) == 2
+    assert result.cause == "rate-limited"
+    waits = retry.recorded_waits()
+    assert waits[:3] == [1.0, 2.0, 4.0] and sum(waits) <= 120
 
 
 def test_timeouts_that_outlast_the_retries_are_unverified():
@@ -223,9 +226,11 @@ def test_timeouts_that_outlast_the_retries_are_unverified():
         calls.append(request.method)
         raise httpx.ReadTimeout("slow", request=request)
 
-    result = run(["https://a.test/", "https://b.test/"], handler)["https://a.test/"]
+    result = run(["https://a.test/", "https://b.test/"], handler, network_known_up=True)["https://a.test/"]
     assert result.status is LinkStatus.UNVERIFIED and "timed out" in result.reason and "3 attempts" in result.reason
-    assert calls.count("HEAD") == 6
+    assert result.cause == "timeout"
+    # HEAD timed out once per host: GET only from then on (never HEAD-timeout then GET-timeout again).
+    assert calls.count("HEAD") == 2 and calls.count("GET") == 6
 
 
 def test_tls_errors_are_unverified_and_not_retried():
@@ -511,10 +516,12 @@ def test_url_the_client_cannot_send_is_broken_not_a_crash():
 
 def test_redirect_target_is_paced_by_its_own_host_settings():
     """A hop to another host uses that host's configured min interval, not the origin's (or none)."""
+    from types import SimpleNamespace
+
     from crawler.checker import _Run
     from crawler.net import AddressGuard
 
     options = CheckOptions(hosts={"publisher.test": HostConfig(min_interval_ms=2000)})
-    run_ = _Run(None, options, AddressGuard(allow_private=True), None)
-    pacer = run_._pacer("publisher.test", {})
-    assert pacer.min_interval == 2.0 and run_._pacer("publisher.test", {}) is pacer
+    run_ = _Run(SimpleNamespace(), options, AddressGuard(allow_private=True), None)
+    host = run_.hosts["publisher.test"]
+    assert host.limiter.min_interval == 2.0 and run_.hosts["publisher.test"] is host

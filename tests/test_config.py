@@ -87,7 +87,7 @@ def test_unknown_key_suggests_the_closest_one(tmp_path):
     """A typo is an error that suggests the intended key; a far-off key lists the allowed ones."""
     with pytest.raises(ConfigError, match=r"concurency: unknown key \(did you mean 'concurrency'\?\)"):
         load_pyproject_config(pyproject(tmp_path, "[tool.crawler]\nconcurency = 4\n"))
-    allowed = r"hosts\.a\.colour: unknown key \(allowed: accept, concurrency, min-interval-ms\)"
+    allowed = r"hosts\.a\.colour: unknown key \(allowed: accept, concurrency, max-wait, min-interval-ms\)"
     with pytest.raises(ConfigError, match=allowed):
         load_pyproject_config(pyproject(tmp_path, "[tool.crawler.hosts.a]\ncolour = 1\n"))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import anyio
 import pytest
 
@@ -104,7 +106,7 @@ def test_dispatcher_round_robins_over_hosts():
 
     async def main() -> list[tuple[str, int]]:
         jobs = [("a", 1), ("a", 2), ("a", 3), ("b", 1), ("b", 2), ("c", 1)]
-        d: Dispatcher[str, int] = Dispatcher(jobs, lambda h: HostLimiter(5))
+        d: Dispatcher[str, int] = Dispatcher(jobs, functools.cache(lambda h: HostLimiter(5)))
         out = []
         while (item := await d.next()) is not None:
             out.append(item)
@@ -117,7 +119,7 @@ def test_dispatcher_holds_a_busy_host_back_but_not_the_others():
     """With one slot per host, a host's second job waits for done() while other hosts proceed."""
 
     async def main() -> None:
-        d: Dispatcher[str, int] = Dispatcher([("a", 1), ("a", 2), ("b", 1)], lambda h: HostLimiter(1))
+        d: Dispatcher[str, int] = Dispatcher([("a", 1), ("a", 2), ("b", 1)], functools.cache(lambda h: HostLimiter(1)))
         assert await d.next() == ("a", 1)
         assert await d.next() == ("b", 1)
         got = []
@@ -142,7 +144,7 @@ def test_dispatcher_drop_wakes_idle_workers():
     """Dropping a dead host's queued jobs ends the run for workers waiting on it."""
 
     async def main() -> None:
-        d: Dispatcher[str, int] = Dispatcher([("a", 1), ("a", 2), ("a", 3)], lambda h: HostLimiter(1))
+        d: Dispatcher[str, int] = Dispatcher([("a", 1), ("a", 2), ("a", 3)], functools.cache(lambda h: HostLimiter(1)))
         assert await d.next() == ("a", 1)
         ended = []
 

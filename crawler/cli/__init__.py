@@ -53,8 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
 def _configure_logging(verbosity: int) -> None:
     level = {-1: logging.WARNING, 0: logging.INFO}.get(verbosity, logging.DEBUG if verbosity > 0 else logging.ERROR)
     logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr)
-    # httpx logs every request with its full URL at INFO; keep that for -vv.
-    for noisy in ("httpx", "httpcore", "hpack", "asyncio"):
+    # httpx logs every request with its full URL at INFO, the checker (crawler.requests) at
+    # DEBUG; keep that for -vv.
+    for noisy in ("httpx", "httpcore", "hpack", "asyncio", "crawler.requests"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if verbosity > 1 else logging.WARNING)
 
 
