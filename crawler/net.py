@@ -194,6 +194,7 @@ class _Client(httpx.AsyncClient):
     direct_state: _DirectState | None = None
     witness: NetworkWitness
     pins: dict[str, tuple[str, ...]]
+    resolver: VettedResolver
 
     async def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:  # type: ignore[override]
         try:
@@ -300,8 +301,8 @@ def build_client(
     mounts: dict[str, httpx.AsyncBaseTransport | None] = {}
     direct: _AiohttpTransport | None = None
     pinned: dict[str, tuple[str, ...]] = {}
+    resolver = VettedResolver(pinned)
     if transport is None:
-        resolver = VettedResolver(pinned)
         transport = direct = _aiohttp_transport(settings, concurrency, limits.keepalive_expiry or 5.0, resolver)
         proxies = proxy_mounts(settings)
         ctx = _ssl_context(settings) if any(proxies.values()) else None
@@ -323,6 +324,7 @@ def build_client(
     client.direct = direct if not mounts else None  # with proxies, every request goes through httpx
     client.witness = NetworkWitness()
     client.pins = pinned
+    client.resolver = resolver  # tests replace its fallback (the DNS of names the guard did not vet)
     return client
 
 
