@@ -125,6 +125,17 @@ def ensure_network_up(client: httpx.AsyncClient) -> None:
 
 # --------------------------------------------------------------------------- internals
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _host_key(url: URL) -> str:
+    """``host`` or ``host:port`` (a port other than the scheme's default): one Host record each."""
+    name = (url.raw_host or "").lower()
+    port = url.explicit_port
+    if port is not None and port != _DEFAULT_PORTS.get(url.scheme):
+        return f"{name}:{port}"
+    return name
+
 
 class _Run:
     def __init__(
@@ -153,7 +164,7 @@ class _Run:
         self.any_exclude = re.compile("|".join(f"(?:{p})" for p in options.exclude)) if options.exclude else None
 
     def _new_host(self, name: str) -> Host:
-        conf = self.options.hosts.get(name)
+        conf = self.options.hosts.get(name) or self.options.hosts.get(name.rsplit(":", 1)[0])
         concurrency = (conf.concurrency if conf else None) or self.options.host_concurrency
         interval = self.options.host_min_interval
         max_wait = self.options.max_wait
@@ -212,6 +223,12 @@ class _Run:
             )
         if not host:
             return Verdict(LinkStatus.BROKEN, "malformed URL: it has no host", "malformed-url")
+        try:
+            port = parts.port
+        except ValueError:
+            return Verdict(LinkStatus.BROKEN, "malformed URL: its port is not a number in 0-65535", "malformed-url")
+        if port is not None and port != _DEFAULT_PORTS[scheme]:
+            host = f"{host}:{port}"  # another port is another server: its own limits, its own fate
         if self.any_exclude is not None and self.any_exclude.search(url):
             pattern = next(p.pattern for p in self.excludes if p.search(url))
             return Verdict(LinkStatus.SKIPPED, f"excluded by configuration (pattern {pattern!r})", "excluded")
@@ -268,7 +285,7 @@ class _Run:
         self, url: URL, cookies: Mapping[str, str], hops: int
     ) -> tuple[Exchange, int, frozenset[int]] | Verdict:
         """One hop: guard, fetch, failures to verdicts. Marks the host dead when it is."""
-        name = (url.raw_host or "").lower()
+        name = _host_key(url)
         host = self.hosts[name]
         if host.dead is not None:
             return host.dead

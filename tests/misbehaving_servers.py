@@ -232,14 +232,29 @@ async def proxy_502(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) 
 
 def main(argv: list[str]) -> None:  # pragma: no cover - for trying a behaviour by hand
     kind, port = argv[0], int(argv[1])
+    seen: Counter[str] = Counter()
 
     async def serve() -> None:
         if kind == "silent":
-            await asyncio.start_server(silent, "127.0.0.1", port)
+
+            async def counted(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+                seen["requests"] += 1
+                print(f"silent: {seen['requests']} requests", file=sys.stderr, flush=True)
+                try:
+                    await silent(reader, writer)
+                finally:
+                    writer.close()
+
+            await asyncio.start_server(counted, "127.0.0.1", port)
         else:
-            handler = TokenBucket() if kind == "token-bucket" else EscapedOnly(
-                "/ratings/34456/Gal%2AGun%3A+Double+Peace/"
-            )
+            inner = TokenBucket() if kind == "token-bucket" else EscapedOnly("/ratings/34456/Gal%2AGun%3A+Double+Peace/")
+
+            async def handler(request: web.BaseRequest) -> web.StreamResponse:
+                response = await inner(request)
+                seen[str(response.status)] += 1
+                print(f"{request.method} {request.raw_path} -> {response.status} {dict(seen)}", file=sys.stderr, flush=True)
+                return response
+
             runner = web.ServerRunner(web.Server(handler), access_log=None)
             await runner.setup()
             await web.TCPSite(runner, "127.0.0.1", port).start()

@@ -1,0 +1,86 @@
+"""`check` is `run`'s engine (issue 9 item 10): GitHub links through the API, `--pages-only`, -v/-vv,
+and URL lists cleaned of the Markdown a `grep -o` drags along (issue 12 section 3)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from misbehaving_servers import Servers, ok
+
+from crawler.cli.check import clean_url
+from tests.fakes import FakeApis, World
+
+pytest.importorskip("crawler.pipeline")
+from crawler.cli import main  # noqa: E402
+
+TOKEN = "ghp_checkENGINEtoken0123456789"
+
+
+@pytest.fixture
+def servers():
+    srv = Servers()
+    yield srv
+    srv.stop()
+
+
+@pytest.mark.parametrize(
+    ("raw", "url"),
+    [
+        ("https://example.org/a", "https://example.org/a"),
+        ("<https://example.org/a>", "https://example.org/a"),
+        ("`https://example.org/a`", "https://example.org/a"),
+        ("https://example.org/a).", "https://example.org/a"),
+        ("https://example.org/a`);", "https://example.org/a"),
+        ("https://example.org/a>,", "https://example.org/a"),
+        ("https://en.wikipedia.org/wiki/Foo_(bar)", "https://en.wikipedia.org/wiki/Foo_(bar)"),
+        ("https://en.wikipedia.org/wiki/Foo_(bar)).", "https://en.wikipedia.org/wiki/Foo_(bar)"),
+    ],
+)
+def test_url_lists_lose_markdown_debris(raw, url):
+    """Trailing backticks, unbalanced ')', ';', '.', ',', '>' and surrounding <> are not part of a URL."""
+    assert clean_url(raw) == url
+
+
+def test_grep_output_piped_to_check_checks_the_real_urls(servers, tmp_path, monkeypatch, capsys):
+    """A Markdown line's URL, grepped with its debris, is checked as the real URL (ok, not 404)."""
+    port = servers.app(ok)
+    listing = tmp_path / "urls.txt"
+    listing.write_text(f"`http://127.0.0.1:{port}/a`);\n<http://127.0.0.1:{port}/b>.\n", encoding="utf-8")
+    code = main(["check", "--allow-private", "--json", "--urls-file", str(listing)])
+    results = {r["url"]: r["status"] for r in json.loads(capsys.readouterr().out)}
+    assert code == 0
+    assert results == {f"http://127.0.0.1:{port}/a": "ok", f"http://127.0.0.1:{port}/b": "ok"}
+
+
+def test_check_answers_github_links_from_the_api_like_run(tmp_path, monkeypatch, capsys):
+    """`check https://github.com/o/r` asks the GitHub API (a loopback fake), not the page."""
+    world = World(github_token=TOKEN)
+    world.add_repo("org/corpus", paths={"main": {"README.md"}})
+    with FakeApis(world) as fake:
+        for key, value in fake.env().items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+        monkeypatch.setenv("CRAWLER_CACHE_DIR", str(tmp_path / "cache"))
+        monkeypatch.delenv("HF_TOKEN", raising=False)
+        code = main(["check", "--json", "https://github.com/org/corpus", "https://github.com/org/missing"])
+        counts = dict(fake.counts)
+    results = {r["url"]: r for r in json.loads(capsys.readouterr().out)}
+    assert code == 0
+    assert results["https://github.com/org/corpus"]["status"] == "ok"
+    assert results["https://github.com/org/missing"]["status"] == "broken"
+    assert counts.get("graphql", 0) + counts.get("rest", 0) >= 1
+
+
+def test_verbosity_vv_logs_every_request_and_v_does_not(servers, tmp_path):
+    """-vv prints one line per request (method, URL, status); -v does not."""
+    port = servers.app(ok)
+    url = f"http://127.0.0.1:{port}/page"
+    cmd = [sys.executable, "-m", "crawler", "check", "--allow-private", url]
+    vv = subprocess.run([*cmd, "-vv"], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    v = subprocess.run([*cmd, "-v"], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert vv.returncode == 0 and v.returncode == 0, vv.stderr + v.stderr
+    assert f"HEAD {url} -> 200" in vv.stderr
+    assert f"HEAD {url} -> 200" not in v.stderr
