@@ -2,8 +2,8 @@
 
 A :class:`Host` holds the host's politeness (a :class:`~crawler.hosts.HostLimiter`: concurrency
 and minimum interval), the pause a server asked for (``Retry-After``), the wait budget left,
-whether it takes HEAD, the address guard's verdict on it, whether it answered at all, and the
-verdict its remaining URLs get once it is known to be dead. :class:`HostTable` is the run's only
+whether it takes HEAD, whether it answered at all, and the verdict its remaining URLs get once
+it is known to be dead. (The addresses the guard vetted are the connector's: ``net.pins``.) :class:`HostTable` is the run's only
 per-host map; redirect targets get a record of their own like any host.
 
 Rate limits (issue 9 item 1). A 429, or a 503 with ``Retry-After`` (RFC 9110 section 10.2.3:
@@ -26,7 +26,6 @@ import anyio
 
 from crawler.classify import Verdict
 from crawler.failures import TransportFailure
-from crawler.guard import HostVerdict
 from crawler.hosts import HostLimiter
 from crawler.retry import Clock
 
@@ -48,8 +47,6 @@ class Host:
     answered: bool = False  # gave at least one HTTP answer this run
     failure: TransportFailure | None = None  # the last failure that got no answer
     dead: Verdict | None = None  # set when every further URL of the host would fail the same way
-    address: HostVerdict | None = None  # the address guard's verdict, once asked
-    vetting: anyio.Event | None = None  # set while the guard's lookup is under way
     paused_until: float = 0.0  # clock time before which no request starts
     waited: float = 0.0  # seconds of pause charged to the budget so far
     throttled: bool = False  # rate limited once: one request at a time from now on

@@ -31,15 +31,12 @@ Three things a checker must trust (issue 9):
 from __future__ import annotations
 
 import ipaddress
-import socket
 import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
-import aiohttp.abc
-import aiohttp.resolver
 import anyio
 import httpx
 import yarl
@@ -47,6 +44,7 @@ from httpx_aiohttp import AiohttpTransport
 
 from crawler.failures import from_aiohttp
 from crawler.guard import AddressGuard, HostVerdict, Resolver, non_public_reason
+from crawler.netstate import NetworkWitness, VettedResolver, pins, witness
 from crawler.settings import Settings
 
 __all__ = [
@@ -80,73 +78,6 @@ class Exchange:
     headers: dict[str, str]  # lower-case names; a repeated header keeps its last value
     set_cookies: list[str] = field(default_factory=list)
     body: bytes | None = None
-
-
-# --------------------------------------------------------------------------- witness, vetted addresses
-
-
-@dataclass
-class NetworkWitness:
-    """Whether any HTTP answer came back on one client this run, and one failure for the message."""
-
-    answers: int = 0
-    failures: int = 0
-    example: str | None = None  # "host: what went wrong", the first failure seen
-
-    def note_failure(self, where: str, detail: str) -> None:
-        self.failures += 1
-        if self.example is None:
-            self.example = f"{where}: {detail}"
-
-
-def witness(client: httpx.AsyncClient) -> NetworkWitness:
-    """The client's witness (made on first use for clients not built here)."""
-    found = getattr(client, "witness", None)
-    if not isinstance(found, NetworkWitness):
-        found = NetworkWitness()
-        client.witness = found  # type: ignore[attr-defined]
-    return found
-
-
-def pins(client: httpx.AsyncClient) -> dict[str, tuple[str, ...]]:
-    """host -> the addresses the guard vetted; the client's connector connects only to those."""
-    found = getattr(client, "pins", None)
-    if not isinstance(found, dict):
-        found = {}
-        client.pins = found  # type: ignore[attr-defined]
-    return found
-
-
-class VettedResolver(aiohttp.abc.AbstractResolver):
-    """The connector's resolver: a pinned name gets the guard's addresses; others go to *fallback*."""
-
-    def __init__(self, pinned: Mapping[str, tuple[str, ...]], fallback: aiohttp.abc.AbstractResolver | None = None):
-        self.pinned = pinned
-        self.fallback = fallback  # made on first use, inside the running loop
-
-    async def resolve(
-        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-    ) -> list[aiohttp.abc.ResolveResult]:
-        addresses = self.pinned.get(host)
-        if addresses is None:
-            if self.fallback is None:
-                self.fallback = aiohttp.resolver.DefaultResolver()
-            return await self.fallback.resolve(host, port, family)
-        return [
-            {
-                "hostname": host,
-                "host": address,
-                "port": port,
-                "family": socket.AF_INET6 if ":" in address else socket.AF_INET,
-                "proto": 0,
-                "flags": socket.AI_NUMERICHOST,
-            }
-            for address in addresses
-        ]
-
-    async def close(self) -> None:
-        if self.fallback is not None:
-            await self.fallback.close()
 
 
 # --------------------------------------------------------------------------- client
