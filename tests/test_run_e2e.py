@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from crawler.registry import load_registry
-from crawler.sources.github_urls import parse_github_url
+from crawler.sources.github.urls import parse_github_url
 from crawler.sources.huggingface import parse_hf_url
 from tests.fakes import FakeApis, World
 

@@ -20,6 +20,7 @@ EXAMPLES = """\
   python -m crawler run                                  # the shipped registry.yaml -> reports/
   python -m crawler run --registry my.yaml --out site/   # another registry, another folder
   python -m crawler run --only github,huggingface        # refresh metadata, skip plain links
+  python -m crawler run --only links                     # plain links only, no host APIs
   GITHUB_TOKEN=... python -m crawler run --fail-on broken # exit 1 when a link is broken
 """
 
@@ -38,14 +39,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     from crawler.models import LinkStatus
-    from crawler.pipeline import ALL_PARTS, RunOptions, run
+    from crawler.pipeline import RunOptions, run
     from crawler.progress import make_progress, render_summary
     from crawler.settings import Settings
     settings = Settings.from_env()
     options = RunOptions(
         registry_path=args.registry,
         out_dir=args.out,
-        only=args.only or ALL_PARTS,
+        only=args.only,
         concurrency=args.concurrency,
         host_concurrency=args.host_concurrency,
         timeout=args.timeout,
