@@ -44,7 +44,7 @@ def run(urls, previous=None, **settings_kw):
 
     async def go():
         async with httpx.AsyncClient() as client:
-            return await fetch_with(huggingface.SOURCE, urls, client, settings, previous or {}, now=lambda: NOW)  # fmt: skip
+            return await fetch_with(huggingface.SOURCE, urls, client, settings, previous or {}, now=lambda: NOW)
 
     return anyio.run(go)
 

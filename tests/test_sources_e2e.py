@@ -70,20 +70,22 @@ def fetch_hf(urls, settings, previous=None):
 
 
 def test_registry_sized_run_takes_at_most_three_graphql_requests(tmp_path):
-    """With a token, 25 repositories and 35 links (paths included) cost at most 3 GitHub API requests."""
+    """With a token, 25 repositories and 35 links (paths included) cost at most 3 GraphQL requests (+1 for a block)."""
     world, urls, _ = registry_world(github_token=GH_TOKEN)
     with FakeApis(world) as fake:
         report = fetch_github(urls, settings_for(fake, tmp_path, GITHUB_TOKEN=GH_TOKEN))
         counts = dict(fake.counts)
     assert len(urls) == 35
-    assert counts.get("graphql", 0) <= 3 and counts.get("rest", 0) == 0
-    assert report.api_requests == counts["graphql"]
+    # One REST request, with the token, asks why the one blocked repository is blocked.
+    assert counts.get("graphql", 0) <= 3 and counts.get("rest", 0) == 1
+    assert report.api_requests == counts["graphql"] + counts["rest"]
     assert set(report.outcomes) | set(report.page_checks) == set(urls)
     status = {u: o.result.status for u, o in report.outcomes.items()}
     assert status["https://github.com/oldorg/renamed"] is LinkStatus.REDIRECTED
     assert status["https://github.com/ghost/vanished"] is LinkStatus.BROKEN
     assert status["https://github.com/med1/model1/blob/main/missing.csv"] is LinkStatus.BROKEN
     assert status["https://github.com/taken/down"] is LinkStatus.BROKEN
+    assert report.outcomes["https://github.com/taken/down"].result.cause == "dmca"
     assert status["https://github.com/med0/model0/tree/main/data"] is LinkStatus.OK
     assert report.outcomes["https://github.com/med2/model2"].github.license == "NOASSERTION"
     assert report.outcomes["https://github.com/med3/model3"].github.license is None

@@ -59,6 +59,27 @@ class FakeRepo:
     pushed_at: str = "2024-09-01T12:00:00Z"
     last_commit: str | None = "2024-06-15T09:30:00Z"
     paths: dict[str, set[str]] = field(default_factory=dict)
+    sizes: dict[str, int] = field(default_factory=dict)  # file path -> bytes (default: 100 per character)
+    disk_usage_kb: int = 2048
+    disabled: bool = False
+    locked: bool = False
+    empty: bool = False
+    private: bool = False
+    readme: str | None = "# Corpus\n\nA medical corpus.\n"
+    readme_name: str = "README.md"
+
+    def size_of(self, path: str) -> int:
+        return self.sizes.get(path, 100 * len(path))
+
+    def entries(self, ref: str, path: str) -> list[tuple[str, str]]:
+        """(type, path) of a directory's direct entries: "blob" files and "tree" subdirectories."""
+        prefix = path.rstrip("/") + "/" if path else ""
+        found: dict[str, str] = {}
+        for file in self.paths.get(ref, set()):
+            if file.startswith(prefix):
+                head, sep, _ = file[len(prefix) :].partition("/")
+                found[prefix + head] = "tree" if sep else "blob"
+        return sorted((kind, name) for name, kind in found.items())
 
     def has_ref(self, ref: str) -> bool:
         return ref == self.default_branch or ref in self.paths
@@ -81,7 +102,8 @@ class FakeRepo:
             "fork": self.fork, "url": f"{base}/repos/{self.full_name}", "homepage": self.homepage or "",
             "stargazers_count": self.stars, "watchers_count": self.stars, "forks_count": self.forks,
             "open_issues_count": self.open_issues + self.open_pulls, "license": lic, "topics": self.topics,
-            "archived": self.archived, "disabled": False, "default_branch": self.default_branch,
+            "archived": self.archived, "disabled": self.disabled, "default_branch": self.default_branch,
+            "size": self.disk_usage_kb, "private": self.private,
             "created_at": self.created_at, "updated_at": self.pushed_at, "pushed_at": self.pushed_at,
         }  # fmt: skip
 
@@ -93,6 +115,8 @@ class FakeRepo:
             "licenseInfo": {"spdxId": self.license} if self.license else None,
             "pushedAt": self.pushed_at, "createdAt": self.created_at, "isArchived": self.archived,
             "isFork": self.fork, "description": self.description, "homepageUrl": self.homepage,
+            "isDisabled": self.disabled, "isLocked": self.locked, "isEmpty": self.empty, "isPrivate": self.private,
+            "diskUsage": self.disk_usage_kb,
             "repositoryTopics": {"nodes": [{"topic": {"name": t}} for t in self.topics]},
             "defaultBranchRef": {"name": self.default_branch, "target": target},
         }  # fmt: skip
@@ -112,6 +136,26 @@ class FakeHfRepo:
     private: bool = False
     disabled: bool = False
     siblings: list[str] = field(default_factory=lambda: ["README.md", "data/train.parquet"])
+    sizes: dict[str, int] = field(default_factory=dict)  # file -> bytes (default: 1000 per character)
+    downloads_all_time: int | None = 98765
+
+    def size_of(self, name: str) -> int:
+        return self.sizes.get(name, 1000 * len(name))
+
+    def answer(self, expand: list[str], blobs: bool) -> dict[str, Any]:
+        """The info body as the Hub shapes it: ``expand[]`` keeps only the named fields, ``blobs`` adds sizes."""
+        body = self.body()
+        body["usedStorage"] = sum(self.size_of(n) for n in self.siblings)
+        if self.repo_type != "space":
+            body["downloadsAllTime"] = self.downloads_all_time
+        if blobs:
+            body["siblings"] = [{"rfilename": n, "size": self.size_of(n), "blobId": "0" * 40} for n in self.siblings]
+        if expand:
+            body = {k: v for k, v in body.items() if k in expand or k in ("_id", "id")}
+        else:
+            body.pop("usedStorage")
+            body.pop("downloadsAllTime", None)
+        return body
 
     def body(self) -> dict[str, Any]:
         card = {"license": self.license} if self.license is not None else {}
@@ -157,7 +201,7 @@ class World:
     graphql_remaining: int = 5000
     repos: dict[str, FakeRepo] = field(default_factory=dict)
     renames: dict[str, str] = field(default_factory=dict)
-    blocked: set[str] = field(default_factory=set)
+    blocked: dict[str, str] = field(default_factory=dict)  # full name -> block reason (dmca, tos ...)
     hf: dict[tuple[str, str], FakeHfRepo] = field(default_factory=dict)
     hf_renames: dict[tuple[str, str], str] = field(default_factory=dict)
     scripts: list[Scripted] = field(default_factory=list)
@@ -170,8 +214,8 @@ class World:
     def rename(self, old: str, new: str) -> None:
         self.renames[old.lower()] = new
 
-    def block(self, full_name: str) -> None:
-        self.blocked.add(full_name.lower())
+    def block(self, full_name: str, reason: str = "dmca") -> None:
+        self.blocked[full_name.lower()] = reason
 
     def add_hf(self, repo_type: str, repo_id: str, **kw: Any) -> FakeHfRepo:
         repo = FakeHfRepo(repo_id, repo_type, **kw)
@@ -332,16 +376,31 @@ class FakeApis:
                 continue
             node = repo.graphql_node()
             for obj in _OBJECT_ALIAS.finditer(block):
-                expression = json.loads(obj.group(2))
-                ref, _, path = expression.partition(":")
-                found = repo.has_ref(ref) and (not path or repo.has_path(ref, path))
-                kind = "Commit" if not path else ("Blob" if path in repo.paths.get(ref, set()) else "Tree")
-                node[obj.group(1)] = {"__typename": kind} if found else None
+                node[obj.group(1)] = self._object(repo, json.loads(obj.group(2)), block[obj.end() : obj.end() + 200])
             data[alias] = node
         body: dict[str, Any] = {"data": data}
         if errors:
             body["errors"] = errors
         return 200, body, self._limit_headers("graphql", 5000, world.graphql_remaining)
+
+    @staticmethod
+    def _object(repo: FakeRepo, expression: str, selection: str) -> dict[str, Any] | None:
+        """A GraphQL ``object(expression:)`` answer: a Commit, a Blob (byteSize, text) or a Tree (entries)."""
+        ref, _, path = expression.partition(":")
+        if ref == "HEAD":  # README reads: HEAD is the default branch
+            if repo.empty or path != repo.readme_name or repo.readme is None:
+                return None
+            return {"text": repo.readme}
+        if not (repo.has_ref(ref) and (not path or repo.has_path(ref, path))):
+            return None
+        if not path:
+            return {"__typename": "Commit"}
+        if path in repo.paths.get(ref, set()):
+            return {"__typename": "Blob", "byteSize": repo.size_of(path)} if "byteSize" in selection else {
+                "__typename": "Blob"}  # fmt: skip
+        entries = [{"type": kind, "object": {"byteSize": repo.size_of(name)} if kind == "blob" else {}}
+                   for kind, name in repo.entries(ref, path)]  # fmt: skip
+        return {"__typename": "Tree", "entries": entries} if "entries" in selection else {"__typename": "Tree"}
 
     def rest(self, parts: Any, authorization: str | None, if_none_match: str | None) -> tuple[int, Any, dict[str, str]]:
         world = self.world
@@ -375,9 +434,11 @@ class FakeApis:
             return 404, not_found, {}
         state, repo = world.resolve(segments[1], segments[2])
         if state == "blocked":
-            block = {"reason": "dmca", "created_at": "2023-01-01T00:00:00Z",
+            reason = world.blocked[f"{segments[1]}/{segments[2]}".lower()]
+            block = {"reason": reason, "created_at": "2023-01-01T00:00:00Z",
                      "html_url": "https://github.com/github/dmca/blob/master/2023/01/2023-01-01-example.md"}
-            return 451, {"message": "Repository access blocked", "block": block}, {}  # fmt: skip
+            # 451 for a legal takedown; GitHub's own blocks (terms of service) answer 403 with the block.
+            return (451 if reason == "dmca" else 403), {"message": "Repository access blocked", "block": block}, {}
         if repo is None:
             return 404, not_found, {}
         if state == "moved":
@@ -388,7 +449,7 @@ class FakeApis:
         if not rest:
             return 200, repo.rest_body(base), {}
         if rest == ["commits"]:
-            if repo.last_commit is None:
+            if repo.last_commit is None or repo.empty:
                 return 409, {"message": "Git Repository is empty.", "documentation_url": DOCS}, {}
             if query.get("sha", repo.default_branch) != repo.default_branch:
                 return 404, not_found, {}
@@ -403,8 +464,13 @@ class FakeApis:
                              "status": "404"}, {}  # fmt: skip
             if path and not repo.has_path(ref, path):
                 return 404, not_found, {}
-            return 200, {"type": "dir" if not path or path not in repo.paths.get(ref, set()) else "file",
-                         "path": path}, {}  # fmt: skip
+            if path in repo.paths.get(ref, set()):
+                return 200, {"type": "file", "path": path, "name": path.rsplit("/", 1)[-1],
+                             "size": repo.size_of(path)}, {}  # fmt: skip
+            listing = [{"type": "file" if kind == "blob" else "dir", "path": name, "name": name.rsplit("/", 1)[-1],
+                        "size": repo.size_of(name) if kind == "blob" else 0}
+                       for kind, name in repo.entries(ref, path)]  # fmt: skip
+            return 200, listing, {}
         return 404, not_found, {}
 
     # ------------------------------------------------------------------ Hugging Face
@@ -429,4 +495,5 @@ class FakeApis:
             if authorization is None:
                 return 401, {"error": "Invalid username or password."}, headers
             return 404, {"error": "Repository not found"}, headers
-        return 200, repo.body(), limits
+        query = parse_qs(parts.query)
+        return 200, repo.answer(query.get("expand[]", []), query.get("blobs", [""])[0] == "true"), limits

@@ -51,7 +51,9 @@ _REPO_FIELDS = """
 
 _RATE_LIMIT_TYPES = frozenset({"RATE_LIMITED", "RATE_LIMIT"})
 # A path's size rides in its existence check: a blob's bytes, a tree's direct entries.
-_PATH_FIELDS = "{ __typename ... on Blob { byteSize } ... on Tree { entries { type object { ... on Blob { byteSize } } } } }"
+_PATH_FIELDS = (
+    "{ __typename ... on Blob { byteSize } ... on Tree { entries { type object { ... on Blob { byteSize } } } } }"
+)
 # GitHub shows the first README it finds; these are the names medical-corpus repositories use.
 README_NAMES = ("README.md", "readme.md", "README.rst", "README")
 

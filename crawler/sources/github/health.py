@@ -29,12 +29,13 @@ MAX_NOTICE = 300  # characters of the sentence kept
 
 _MARKERS = re.compile(
     r"moved\s+to|has\s+moved|been\s+moved|migrated\s+to|deprecated|no\s+longer\s+(?:being\s+)?maintained"
-    r"|not\s+(?:being\s+)?maintained\s+anymore|unmaintained|已迁移|迁移至|迁移到|不再维护|停止维护|请移步|已弃用",
+    r"|not\s+(?:being\s+)?maintained\s+anymore|unmaintained"
+    r"|已迁移|迁移至|迁移到|不再维护|停止维护|请移步|已弃用",
     re.IGNORECASE,
 )
 _URL = re.compile(r"https?://[^\s<>()\[\]\"'`，。）]+", re.IGNORECASE)
 # Sentence ends: ASCII . ! ? followed by space/end, CJK 。！？, or a line break.
-_SENTENCE = re.compile(r"[^\n。！？]*?(?:[.!?](?=\s|$)|[。！？]|\n|$)")
+_SENTENCE = re.compile(r"[^\n。！？]*?(?:[.!?](?=[*_`]*(?:\s|$))|[。！？]|\n|$)")
 _MARKUP = re.compile(r"!\[[^\]]*\]\([^)]*\)|<[^>]+>|[*_`#>]+")
 _MD_LINK = re.compile(r"\[([^\]]*)\]\(([^)\s]+)[^)]*\)")
 

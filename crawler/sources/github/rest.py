@@ -311,6 +311,15 @@ class RestClient:
             await self._check_paths(full_name, ref, lookup)
         return lookup
 
+    async def block_cause(self, ref: GitHubRef) -> str | None:
+        """Why a repository GraphQL called blocked is blocked (``dmca``, ``tos-blocked`` ...), from REST's ``block``.
+
+        GraphQL's error names no reason; REST's answer does (451 or 403 with ``block.reason``).
+        """
+        url = f"{self.api_url}/repos/{quote(ref.owner)}/{quote(ref.repo)}"
+        status, body, _ = await self._get(url)
+        return _block_cause(status, body)
+
     async def _last_commit(self, full_name: str, branch: str | None) -> tuple[str | None, bool]:
         """(date of the default branch's newest commit, repository is empty)."""
         if not branch:
