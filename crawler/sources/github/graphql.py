@@ -13,6 +13,16 @@ budget; a "secondary rate limit" message (200 or 403) is waited out and retried.
 
 ``open_issues`` is open issues plus open pull requests, the number REST reports as
 ``open_issues_count``, so a run with a token and one without agree.
+
+Health and size ride in the same alias, at no extra request (docs.github.com GraphQL reference,
+objects "Repository", "Tree", "TreeEntry", "Blob"): ``isDisabled``, ``isLocked``, ``isEmpty``,
+``isPrivate``, ``diskUsage`` (kilobytes, stored as bytes); each path check asks
+``... on Blob { byteSize }`` (a file's size) and ``... on Tree { entries { type object { ... on
+Blob { byteSize } } } }`` (a directory's direct files, counted and summed); and
+``m<j>: object(expression: "HEAD:README.md") { ... on Blob { text } }`` for README.md,
+readme.md, README.rst and README, scanned by :func:`crawler.sources.github.health.readme_notice`.
+A blocked repository's error names no reason ("Repository access blocked"): the adapter asks
+REST once for its ``block.reason`` (see :mod:`.rest`).
 """
 
 from __future__ import annotations

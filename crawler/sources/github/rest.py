@@ -10,6 +10,25 @@ Rate limits (docs.github.com "Rate limits for the REST API"): 403/429 with
 ``x-ratelimit-remaining: 0`` is the exhausted primary budget (not waited on: it resets
 within the hour); 403/429 with ``retry-after`` or a "secondary rate limit" message is
 waited out and retried through :mod:`crawler.retry` (one minute when no header says).
+
+What the answers mean (docs.github.com REST "Repositories" > "Get a repository", "Commits" and
+"Repository contents"):
+
+- ``GET /repos/{owner}/{repo}``: 404 missing; 301 to ``/repositories/{id}`` renamed or
+  transferred; 451 "Repository access blocked" with ``block: {reason: "dmca", created_at,
+  html_url}`` a legal takedown (cause ``dmca``; another reason: ``legal-block``); 403 with a
+  ``block`` object GitHub's own block, reason ``tos`` or ``unavailable`` (cause ``tos-blocked``;
+  python-github-backup#488 and Octokit's ``RepositoryUnavailable`` tell it from other 403s the
+  same way). In a 200: ``size`` in kilobytes, ``disabled``, ``archived``, ``private``.
+- ``GET /repos/{owner}/{repo}/commits?per_page=1&sha=BRANCH``: the newest commit's date;
+  409 "Git Repository is empty." -> ``GitHubMeta.empty``.
+- ``GET /repos/{owner}/{repo}/contents/PATH?ref=REF``: a file is an object with ``size``; a
+  directory is an array of its direct entries (``type`` file/dir, ``size``; at most 1,000
+  entries, the API's documented cap): their files are counted and summed. Only that summary is
+  cached with the ETag.
+
+REST tells no ``locked`` and the README is not read here (each repository already costs two
+or three of the 60 hourly requests): those signals need a token.
 """
 
 from __future__ import annotations
