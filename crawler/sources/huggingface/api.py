@@ -291,7 +291,8 @@ def outcome(url: str, ref: HfRef, answer: Answer, at: datetime) -> Outcome | Non
         if not any(_under(n, ref.path) for n in names):
             reason = f"Hugging Face API: path '{ref.path}' not found at revision '{ref.revision}'"
             broken = result(LinkStatus.BROKEN, reason, 404, "not-found")
-            return Outcome(result=broken, huggingface=meta, meta=info.model_copy(update={"size_bytes": None}))
+            unknown = info.model_copy(update={"size_bytes": None, "file_count": None})
+            return Outcome(result=broken, huggingface=meta, meta=unknown)
         what = ("file" if ref.kind == "resolve" else ref.kind) + " exists"
     cause = "gated" if meta.gated else None
     if answer.moved or meta.id.lower() != ref.repo_id.lower():
