@@ -79,3 +79,18 @@ def test_hugging_face_meta_from_the_fake_hub(tmp_path):
     assert (data.meta.size_bytes, data.meta.file_count) == (1000, 2)
     assert (gated.meta.access, gated.meta.license, gated.result.cause) == (Access.GATED, "cc-by-nc-4.0", "gated")
     assert (off.result.status, off.result.cause) == (LinkStatus.BROKEN, "disabled")
+
+
+def test_hugging_face_error_answers_over_http_have_causes(tmp_path):
+    """Scripted Hub answers over real HTTP: 403 disabled message, 403 GatedRepo, 410 removed, 401 missing."""
+    world = World()
+    disabled = {"X-Error-Message": "Access to this resource is disabled."}
+    world.script("hf", 403, {"error": "Access to this resource is disabled."}, disabled)
+    world.script("hf", 403, {"error": "Access to dataset o/g is restricted."}, {"X-Error-Code": "GatedRepo"})
+    world.script("hf", 410, {"error": "Repository removed"})
+    urls = [f"https://huggingface.co/datasets/o/{name}" for name in ("off", "g", "gone", "none")]
+    with FakeApis(world) as fake:
+        report = fetch_hf(urls, settings_for(fake, tmp_path))
+    got = [(report.outcomes[u].result.status, report.outcomes[u].result.cause) for u in urls]
+    assert got == [(LinkStatus.BROKEN, "disabled"), (LinkStatus.OK, "gated"), (LinkStatus.BROKEN, "removed"),
+                   (LinkStatus.BROKEN, "not-found")]  # fmt: skip
