@@ -28,3 +28,18 @@ class SourceReport:
     unanswered: dict[str, GitHubMeta | HuggingFaceMeta | None] = field(default_factory=dict)
     api_requests: int = 0
     notices: list[str] = field(default_factory=list)
+
+
+# Corpus-host adapters (issue 10); each module exposes SOURCE (crawler.sources.base.Source).
+from crawler.sources import baidu_pan, figshare, gdrive, kaggle, modelscope, physionet, tianchi, zenodo  # noqa: E402
+
+HOST_SOURCES = (
+    modelscope.SOURCE,
+    zenodo.SOURCE,
+    physionet.SOURCE,
+    figshare.SOURCE,
+    kaggle.SOURCE,
+    gdrive.SOURCE,
+    baidu_pan.SOURCE,
+    tianchi.SOURCE,
+)
