@@ -31,7 +31,7 @@ class SourceReport:
 
 
 # Corpus-host adapters (issue 10); each module exposes SOURCE (crawler.sources.base.Source).
-from crawler.sources import baidu_pan, figshare, gdrive, kaggle, modelscope, physionet, tianchi, zenodo  # noqa: E402
+from crawler.sources import baidu_pan, figshare, gdrive, kaggle, modelscope, physionet, tianchi, zenodo
 
 HOST_SOURCES = (
     modelscope.SOURCE,

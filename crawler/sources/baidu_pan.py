@@ -25,7 +25,6 @@ https://pan.baidu.com/error/404.html, with status 200":
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from urllib.parse import parse_qs, urlsplit
 

@@ -102,7 +102,9 @@ class FigshareSource:
             what = f"article {article}" + (f" version {pinned}" if pinned else "")
             if reply.status == 404:
                 reason = f"figshare: {what} not found (missing or private)"
-                return lambda url: Answered(make_outcome(url, LinkStatus.BROKEN, reason, at, http=404, cause="http-404"))
+                return lambda url: Answered(
+                    make_outcome(url, LinkStatus.BROKEN, reason, at, http=404, cause="http-404")
+                )
             if reply.status != 200 or not isinstance(body, dict):
                 why = f"figshare answered HTTP {reply.status} for {what}"
                 return lambda url: PageCheck(why=why)

@@ -78,8 +78,16 @@ class GoogleDriveSource:
                 meta = LinkMeta(source="gdrive", access=Access.LOGIN, fetched_at=at)
                 reason = f"Google Drive: item {item} redirects to the Google sign-in; only a permitted account can tell"
                 return lambda url: Answered(
-                    make_outcome(url, LinkStatus.UNVERIFIED, reason, at, http=reply.status, cause="login-required",
-                                 meta=meta, final=location)  # fmt: skip
+                    make_outcome(
+                        url,
+                        LinkStatus.UNVERIFIED,
+                        reason,
+                        at,
+                        http=reply.status,
+                        cause="login-required",
+                        meta=meta,
+                        final=location,
+                    )
                 )
             if reply.status in (404, 410):
                 reason = f"Google Drive: item {item} not found (HTTP {reply.status})"

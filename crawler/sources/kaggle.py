@@ -74,14 +74,25 @@ class KaggleSource:
                     make_outcome(url, LinkStatus.BROKEN, reason, at, http=reply.status, cause=f"http-{reply.status}")
                 )
             if reply.status in (401, 403) or _LOGIN.search(urlsplit(target).path + urlsplit(target).netloc):
-                reason = f"Kaggle: dataset {owner}/{slug} is behind the sign-in; only a login can tell whether it exists"
+                reason = (
+                    f"Kaggle: dataset {owner}/{slug} is behind the sign-in; only a login can tell whether it exists"
+                )
                 return lambda url: Answered(
-                    make_outcome(url, LinkStatus.UNVERIFIED, reason, at, http=reply.status, cause="login-required",
-                                 meta=_login_meta(at))  # fmt: skip
+                    make_outcome(
+                        url,
+                        LinkStatus.UNVERIFIED,
+                        reason,
+                        at,
+                        http=reply.status,
+                        cause="login-required",
+                        meta=_login_meta(at),
+                    )
                 )
             if reply.status == 200:
                 reason = f"Kaggle: dataset page {owner}/{slug} answers 200 (download needs a Kaggle login)"
-                return lambda url: Answered(make_outcome(url, LinkStatus.OK, reason, at, http=200, meta=_login_meta(at)))
+                return lambda url: Answered(
+                    make_outcome(url, LinkStatus.OK, reason, at, http=200, meta=_login_meta(at))
+                )
             return lambda url: PageCheck(why=f"Kaggle answered HTTP {reply.status}")
 
         async def lookup(api: HostClient, ref: tuple[str, str]) -> Callable[[str], Answered | PageCheck]:
@@ -97,7 +108,9 @@ class KaggleSource:
                 return await page(api, owner, slug)
             if reply.status == 404:
                 reason = f"Kaggle API: dataset {owner}/{slug} not found (missing or private)"
-                return lambda url: Answered(make_outcome(url, LinkStatus.BROKEN, reason, at, http=404, cause="http-404"))
+                return lambda url: Answered(
+                    make_outcome(url, LinkStatus.BROKEN, reason, at, http=404, cause="http-404")
+                )
             if reply.status != 200 or not isinstance(body, dict):
                 return lambda url: PageCheck(why=f"Kaggle API answered HTTP {reply.status}")
             version = count(body.get("currentVersionNumber"))

@@ -83,13 +83,16 @@ class ModelScopeSource:
             what = f"{kind[:-1]} {owner}/{name}"
             if reply.status == 404:
                 reason = f"ModelScope: {what} does not exist"
-                return lambda url: Answered(make_outcome(url, LinkStatus.BROKEN, reason, at, http=404, cause="http-404"))
+                return lambda url: Answered(
+                    make_outcome(url, LinkStatus.BROKEN, reason, at, http=404, cause="http-404")
+                )
             if reply.status in (401, 403):
                 meta = LinkMeta(source="modelscope", access=Access.LOGIN, fetched_at=at)
                 reason = f"ModelScope: {what} needs a login (private or unknown); existence not verifiable"
                 return lambda url: Answered(
-                    make_outcome(url, LinkStatus.UNVERIFIED, reason, at, http=reply.status, cause="login-required",
-                                 meta=meta)  # fmt: skip
+                    make_outcome(
+                        url, LinkStatus.UNVERIFIED, reason, at, http=reply.status, cause="login-required", meta=meta
+                    )
                 )
             if reply.status != 200 or not isinstance(body, dict) or "Code" not in body:
                 why = f"ModelScope answered HTTP {reply.status} without its envelope for {what}"
@@ -98,7 +101,9 @@ class ModelScopeSource:
             if body.get("Code") != 200 or body.get("Success") is False or not isinstance(data, dict):
                 message = str(body.get("Message") or "not found")[:200]
                 reason = f"ModelScope API: {what}: {message} (Code {body.get('Code')})"
-                return lambda url: Answered(make_outcome(url, LinkStatus.BROKEN, reason, at, http=200, cause="not-found"))
+                return lambda url: Answered(
+                    make_outcome(url, LinkStatus.BROKEN, reason, at, http=200, cause="not-found")
+                )
             meta = meta_from_data(data, at)
             reason = f"ModelScope API: {what} exists"
             return lambda url: Answered(make_outcome(url, LinkStatus.OK, reason, at, http=200, meta=meta))

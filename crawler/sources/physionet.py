@@ -126,14 +126,14 @@ class PhysioNetSource:
                 if len(entries) > 1 and lookups < VERSION_LOOKUPS and version:
                     lookups += 1
                     versions[slug] = await self._versions(api, base, slug)
-            known = versions[slug] or ([] if len(entries) > 1 else None)
-            meta = meta_from_entry(entries[-1], at, version, known or None)
-            if version and not known:
+            known = versions[slug] or None
+            meta = meta_from_entry(entries[-1], at, version, known)
+            if version and known is None:
                 report.page_check(url, carry(ctx, url, meta), "PhysioNet list names no versions")
-            elif version and version not in (known or []):
-                reason = f"PhysioNet: project '{slug}' has no version {version} (versions: {', '.join(known or [])})"
-                report.answer(url, make_outcome(url, LinkStatus.BROKEN, reason, at, http=404, cause="http-404",
-                                                meta=meta))  # fmt: skip
+            elif version and known is not None and version not in known:
+                reason = f"PhysioNet: project '{slug}' has no version {version} (versions: {', '.join(known)})"
+                outcome = make_outcome(url, LinkStatus.BROKEN, reason, at, http=404, cause="http-404", meta=meta)
+                report.answer(url, outcome)
             else:
                 reason = f"PhysioNet API: project '{slug}' is published ({meta.access.value} access)"
                 if meta.newer_version:

@@ -57,7 +57,9 @@ class TianchiSource:
         at = ctx.now()
         for url in dict.fromkeys(urls):
             meta = LinkMeta(source="tianchi", access=Access.LOGIN, fetched_at=at)
-            report.answer(url, make_outcome(url, LinkStatus.UNVERIFIED, REASON, at, cause="unverifiable-host", meta=meta))
+            report.answer(
+                url, make_outcome(url, LinkStatus.UNVERIFIED, REASON, at, cause="unverifiable-host", meta=meta)
+            )
         if report.answers:
             report.notices.append(
                 f"{len(report.answers)} Tianchi dataset link(s) are reported 'login required, existence not "

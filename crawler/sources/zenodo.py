@@ -38,8 +38,12 @@ _HOSTS = frozenset({"zenodo.org", "www.zenodo.org"})
 _DOI_HOSTS = frozenset({"doi.org", "dx.doi.org", "www.doi.org"})
 _RECORD = re.compile(r"^/records?/(\d+)(?:/|$)")
 _DOI = re.compile(r"^/10\.5281/zenodo\.(\d+)/?$", re.IGNORECASE)
-_ACCESS = {"open": Access.OPEN, "embargoed": Access.RESTRICTED, "restricted": Access.RESTRICTED,
-           "closed": Access.RESTRICTED}  # fmt: skip
+_ACCESS = {
+    "open": Access.OPEN,
+    "embargoed": Access.RESTRICTED,
+    "restricted": Access.RESTRICTED,
+    "closed": Access.RESTRICTED,
+}
 
 
 def record_id(url: str, settings: Settings) -> str | None:
@@ -113,13 +117,16 @@ class ZenodoSource:
                 return lambda url: Answered(make_outcome(url, LinkStatus.BROKEN, reason, at, http=410, cause="removed"))
             if reply.status == 404:
                 reason = f"Zenodo: no record {recid}"
-                return lambda url: Answered(make_outcome(url, LinkStatus.BROKEN, reason, at, http=404, cause="http-404"))
+                return lambda url: Answered(
+                    make_outcome(url, LinkStatus.BROKEN, reason, at, http=404, cause="http-404")
+                )
             if reply.status in (401, 403):
                 meta = LinkMeta(source="zenodo", access=Access.RESTRICTED, fetched_at=at)
                 reason = f"Zenodo: record {recid} is restricted; its existence cannot be confirmed without access"
                 return lambda url: Answered(
-                    make_outcome(url, LinkStatus.UNVERIFIED, reason, at, http=reply.status, cause="login-required",
-                                 meta=meta)  # fmt: skip
+                    make_outcome(
+                        url, LinkStatus.UNVERIFIED, reason, at, http=reply.status, cause="login-required", meta=meta
+                    )
                 )
             if reply.status != 200 or not isinstance(body, dict):
                 why = f"Zenodo answered HTTP {reply.status} for record {recid}"
@@ -128,7 +135,9 @@ class ZenodoSource:
             latest = None
             if latest_id and latest_id != str(body.get("id", recid)):
                 newest = await api.get(f"{base}/api/records/{latest_id}")
-                latest = newest.json() if newest.status == 200 and isinstance(newest.json(), dict) else {"id": latest_id}
+                latest = (
+                    newest.json() if newest.status == 200 and isinstance(newest.json(), dict) else {"id": latest_id}
+                )
             elif latest_id:
                 latest = body
             meta = meta_from_record(body, at, latest)
