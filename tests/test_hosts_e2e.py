@@ -70,6 +70,7 @@ def test_zenodo_record_removed_restricted_and_newer_version():
     assert outcome(report, urls[1]).result.status is LinkStatus.OK
     gone = outcome(report, urls[2]).result
     assert (gone.status, gone.cause, gone.http_status) == (LinkStatus.BROKEN, "removed", 410)
+    assert "Spam, User was blocked, 2026-04-17" in gone.reason
     restricted = outcome(report, urls[3])
     assert restricted.result.status is LinkStatus.UNVERIFIED and restricted.meta.access is Access.RESTRICTED
     assert outcome(report, urls[4]).result.cause == "http-404"

@@ -122,9 +122,12 @@ def test_zenodo_record_fields():
 @respx.mock
 def test_zenodo_tombstone_is_removed():
     """410 with a tombstone body is broken with cause removed and the tombstone's message."""
-    respx.get("https://zenodo.org/api/records/9").respond(410, json={"status": 410, "message": "Record deleted"})
+    stone = {"removal_reason": {"id": "spam"}, "note": "Duplicate upload", "removal_date": "2025-01-01"}
+    respx.get("https://zenodo.org/api/records/9").respond(
+        410, json={"status": 410, "message": "Record deleted", "tombstone": stone}
+    )
     o = answered(fetch(zenodo.SOURCE, ["https://zenodo.org/record/9"]), "https://zenodo.org/record/9")
-    assert (o.result.status, o.result.cause) == (LinkStatus.BROKEN, "removed") and "Record deleted" in o.result.reason
+    assert (o.result.status, o.result.cause) == (LinkStatus.BROKEN, "removed") and "Duplicate upload" in o.result.reason
 
 
 @respx.mock

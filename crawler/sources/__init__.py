@@ -30,7 +30,7 @@ class SourceReport:
     notices: list[str] = field(default_factory=list)
 
 
-# Corpus-host adapters (issue 10); each module exposes SOURCE (crawler.sources.base.Source).
+# Corpus-host adapters (issue 10): one module each exposing SOURCE (crawler.sources.base.Source).
 from crawler.sources import baidu_pan, figshare, gdrive, kaggle, modelscope, physionet, tianchi, zenodo
 
 HOST_SOURCES = (

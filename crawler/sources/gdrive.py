@@ -5,12 +5,15 @@ Claimed links: ``drive.google.com/file/d/<id>[/...]``, ``/drive/[u/<n>/]folders/
 Requests go to ``{GDRIVE_URL}`` / ``{GDOCS_URL}`` (defaults https://drive.google.com,
 https://docs.google.com) with the link's own path and query.
 
-Behaviour relied on (Google Drive help "Share files from Google Drive": a file shared with
-"Anyone with the link" opens without signing in; one shared with people or a domain sends a
-visitor who is not signed in to the Google sign-in page; a deleted file or a wrong id answers
-404): 200 is ``ok``, access ``open``; 404 is ``broken`` (cause ``http-404``); a redirect to
+Behaviour relied on (Google Drive help "Share files from Google Drive": an item shared with
+"Anyone with the link" opens without signing in, a "Restricted" one only for the accounts added;
+Archiveteam wiki "Google Drive": since the September 2021 security update an item opens only for
+a signed-in account with permission or through a link carrying its ``resourcekey``, which is why
+the link's query is kept as written; a logged-out fetch of a restricted item gets the sign-in page,
+not the file; a wrong or deleted id answers "404 Page Not Found"):
+200 is ``ok``, access ``open``; 404 is ``broken`` (cause ``http-404``); a redirect to
 ``accounts.google.com`` (``/ServiceLogin``, ``/v3/signin``, ``/AccountChooser``) is ``unverified``,
-access ``login``, cause ``login-required`` (the file may exist; only a permitted account can tell).
+access ``login``, cause ``login-required`` (the item may exist; only a permitted account can tell).
 Redirects inside Drive (``/open?id=`` to ``/file/d/<id>/view``) are followed, at most 3.
 429/5xx are retried (hostkit); Drive's own rate limit page (``/sorry/``) ends in a page check.
 """

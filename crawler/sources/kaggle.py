@@ -3,12 +3,13 @@
 Claimed links: ``[www.]kaggle.com/datasets/<owner>/<slug>[/...]``. Requests go to ``{KAGGLE_URL}``
 (default https://www.kaggle.com).
 
-- With ``KAGGLE_USERNAME`` and ``KAGGLE_KEY`` (settings): ``GET /api/v1/datasets/view/{ownerSlug}/{datasetSlug}``
-  with HTTP basic auth, as the official client does (github.com/Kaggle/kaggle-api, generated
-  ``KaggleApi.datasets_view``: path ``/datasets/view/{ownerSlug}/{datasetSlug}`` under ``/api/v1``,
-  ``auth_settings = ['basicAuth']``). 200 gives ``title``, ``totalBytes``, ``downloadCount``,
-  ``licenseName``, ``lastUpdated``, ``currentVersionNumber``; 404 a missing (or private) dataset;
-  401 rejected credentials (one notice, then the page checks below).
+- With ``KAGGLE_USERNAME`` and ``KAGGLE_KEY`` (settings): ``GET /api/v1/datasets/view/{owner_slug}/{dataset_slug}``
+  with HTTP basic auth (username, key), the endpoint of ``ApiGetDatasetRequest`` in ``kagglesdk``
+  (``datasets/types/dataset_api_service.py``, the SDK the official client github.com/Kaggle/kaggle-api
+  depends on; the older generated client named the same path ``/datasets/view/{ownerSlug}/{datasetSlug}``
+  with ``auth_settings = ['basicAuth']``). 200 answers an ``ApiDataset``: ``title``, ``totalBytes``,
+  ``downloadCount``, ``licenseName``, ``lastUpdated``, ``currentVersionNumber``, ``isPrivate``;
+  404 a missing (or private) dataset; 401 rejected credentials (one notice, then the page checks below).
 - Without a token: the dataset page itself. 404 is ``broken``; 200 is ``ok``; a redirect to the
   sign-in page (``/account/login``) means only a login can tell: ``unverified``, cause
   ``login-required``.

@@ -13,8 +13,12 @@ InvenioRDM's legacy record serializer that ``/api/records`` still speaks):
   version in ``metadata.relations.version[0].last_child.pid_value`` / ``links.latest``
   (``/api/records/N/versions/latest``). When the linked record is not the newest, one more request
   reads the newest record's version label.
-- 410 Gone with a tombstone body (``{"status": 410, "message": "..."}``) for a removed record:
-  ``broken``, cause ``removed``. 404 for an id that never existed: ``broken``, cause ``http-404``.
+- 410 Gone for a removed record: InvenioRDM (inveniosoftware/invenio-rdm-records,
+  ``resources/config.py``) maps ``RecordDeletedException`` to ``HTTPJSONException(code=410,
+  description="Record deleted", tombstone=record.tombstone.dump())`` (``removal_reason``, ``note``,
+  ``removal_date``; Zenodo's tombstone pages show "Reason for removal: Spam", zenodo/zenodo#160):
+  ``broken``, cause ``removed``, the reason quoting the tombstone. A tombstone that is not visible
+  answers 404, as does an id that never existed: ``broken``, cause ``http-404``.
 - 401/403 for a restricted record's metadata: ``unverified``, access ``restricted``.
 - 429 Too Many Requests past the guest limits (60 requests a minute, 2000 an hour), with
   ``X-RateLimit-Limit``/``-Remaining``/``-Reset`` (Unix time) and ``Retry-After``: retried after the
@@ -69,6 +73,24 @@ def _latest_id(body: dict[str, Any]) -> str | None:
     return match.group(1) if match else None
 
 
+def _tombstone_note(body: object) -> str:
+    """`` (Spam: note, 2024-01-01)`` from a 410 body's tombstone, '' when it says nothing."""
+    if not isinstance(body, dict):
+        return ""
+    stone = body.get("tombstone") if isinstance(body.get("tombstone"), dict) else {}
+    why = stone.get("removal_reason")
+    title = why.get("title") or why.get("id") if isinstance(why, dict) else why
+    if isinstance(title, dict):  # a vocabulary title, per language: {"en": "Spam"}
+        title = title.get("en") or next(iter(title.values()), "")
+    parts = [
+        str(title or ""),
+        str(stone.get("note") or ""),
+        str(stone.get("removal_date") or ""),
+    ]
+    text = ", ".join(p for p in parts if p) or str(body.get("message") or "")
+    return f" ({text[:200]})" if text else ""
+
+
 def meta_from_record(body: dict[str, Any], at, latest: dict[str, Any] | None = None) -> LinkMeta:
     """LinkMeta from a ``/api/records/N`` body (and the newest version's body when it differs)."""
     metadata = body.get("metadata") or {}
@@ -112,8 +134,7 @@ class ZenodoSource:
             at = ctx.now()
             body = reply.json()
             if reply.status == 410:
-                note = body.get("message") if isinstance(body, dict) else None
-                reason = f"Zenodo: record {recid} was removed" + (f" ({note})" if note else "")
+                reason = f"Zenodo: record {recid} was removed" + _tombstone_note(body)
                 return lambda url: Answered(make_outcome(url, LinkStatus.BROKEN, reason, at, http=410, cause="removed"))
             if reply.status == 404:
                 reason = f"Zenodo: no record {recid}"

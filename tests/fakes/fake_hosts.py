@@ -27,7 +27,17 @@ __all__ = ["FakeHosts", "HostWorld", "figshare_article", "physionet_entry", "zen
 
 Answer = tuple[int, Any, dict[str, str]]
 HOSTS = ("zenodo", "modelscope", "physionet", "figshare", "kaggle", "gdrive", "baidu", "tianchi")
-TOMBSTONE = {"status": 410, "message": "Record deleted: spam"}
+TOMBSTONE = {
+    "status": 410,
+    "message": "Record deleted",
+    "tombstone": {
+        "removal_reason": {"id": "spam", "title": {"en": "Spam"}},
+        "note": "User was blocked",
+        "removed_by": {"user": "system"},
+        "removal_date": "2026-04-17",
+        "is_visible": True,
+    },
+}
 BAIDU_DELETED = (
     "<html><body><div class=error-reason>啊哦，你来晚了，分享的文件已经被删除了，下次要早点哟。</div></body></html>"
 )
