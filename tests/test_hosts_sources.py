@@ -150,6 +150,19 @@ def test_zenodo_5xx_that_persists_is_a_page_check_with_a_notice():
     assert report.api_requests == 3
 
 
+@respx.mock
+def test_zenodo_spent_budget_stops_before_the_next_request():
+    """X-RateLimit-Remaining: 0 with a reset an hour away: the next record is not asked, it is page-checked."""
+    reset = str(int(time.time()) + 3600)
+    first = respx.get("https://zenodo.org/api/records/42").respond(
+        200, json=ZENODO_RECORD, headers={"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset}
+    )
+    second = respx.get("https://zenodo.org/api/records/43").respond(200, json={**ZENODO_RECORD, "id": 43})
+    report = fetch(zenodo.SOURCE, ["https://zenodo.org/records/42", "https://zenodo.org/records/43"])
+    assert first.call_count == 1 and second.call_count == 0
+    assert isinstance(report.answers["https://zenodo.org/records/43"], PageCheck) and "spent" in report.notices[0]
+
+
 # --------------------------------------------------------------------------- ModelScope
 
 

@@ -8,7 +8,8 @@ Shapes:
   :mod:`crawler.retry`, waiting what ``Retry-After`` or ``X-RateLimit-Reset`` (seconds, or a Unix
   time as Zenodo and GitHub send it) asks; a wait above the policy's ``max_wait`` or retries that
   run out raise :class:`HostDown` (``limited`` set for a rate limit), after which the adapter asks
-  nothing more of that host this run.
+  nothing more of that host this run. An answer saying ``X-RateLimit-Remaining: 0`` with a reset
+  further away than ``max_wait`` stops the next request before it is sent.
 - :func:`answer_batch` is the loop every per-record adapter runs: parse each URL to a key, look
   each key up once, turn the lookup into one answer per URL; when the host is down, the remaining
   URLs become page checks carrying their previous metadata (stale) and one notice says so.
@@ -126,6 +127,7 @@ class HostClient:
         self.client = ctx.client
         self.report = report
         self.policy = policy
+        self._spent: float | None = None  # seconds until the budget resets, once a reply said 0 remain
 
     async def get(
         self,
@@ -137,6 +139,10 @@ class HostClient:
         method: str = "GET",
     ) -> Reply:
         """One request with retries; raises :class:`HostDown` when the host cannot answer this run."""
+        if self._spent is not None and self._spent > self.policy.max_wait:
+            # The last answer said no request remains until a reset too far away: sending more
+            # would only collect 429s.
+            raise HostDown(f"{_origin(url)} rate limit spent for {self._spent:.0f}s", self._spent)
         sent = {"Accept": accept, "Accept-Encoding": "identity", **(headers or {})}
 
         async def once() -> Reply:
@@ -147,6 +153,8 @@ class HostClient:
                 raise _Retry(f"{type(exc).__name__} talking to {_origin(url)}") from None
             if got.status in _RETRY_STATUS:
                 raise _Retry(f"HTTP {got.status} from {_origin(url)}", rate_limit_wait(got.headers))
+            if (got.headers.get("x-ratelimit-remaining") or "").strip() == "0":
+                self._spent = rate_limit_wait(got.headers)
             return Reply(got.status, got.headers, got.body or b"", url)
 
         try:

@@ -3,13 +3,16 @@
 Claimed links: ``tianchi.aliyun.com/dataset/<N>`` and ``/dataset/dataDetail?dataId=<N>`` (and the
 host of ``TIANCHI_URL``, default https://tianchi.aliyun.com).
 
-The dataset page is a single-page app whose shell answers 200 for any id, so its status says nothing.
-Tianchi publishes no dataset API; the JSON endpoints its own front end calls need a signed-in session:
-public clients send the session cookies and a ``csrf-token`` header to ``POST /api/notebook/dataDetail``
-(``{"dataId": N}``) and ``GET /api/dataset/getFileDownloadUrl?fileId=..`` (found with the search tool
-in public downloader scripts), and downloading needs an Aliyun account. So no request is sent: every
-claimed link is ``unverified`` with cause ``unverifiable-host`` and ``access: login``, and the run
-gets ONE notice (not one per link, and not an alarm).
+The dataset page is a single-page app whose shell answers 200 for any id, so its status says nothing
+(``/dataset/dataDetail?dataId=N`` answers 302 to ``/dataset/N``). Tianchi publishes no dataset API.
+What its front end calls (public notes and downloader scripts, found with the search tool): a keyword
+search, ``POST /api/notebook/getDatasetList``, that needs the anonymous session's ``x-csrf-token``
+cookie echoed in a ``csrf-token`` header (403 ``EBADCSRFTOKEN`` without it) and cannot look an id up;
+``POST /api/notebook/dataDetail`` (``{"dataId": N}``) and ``GET /api/dataset/getFileDownloadUrl``,
+which scripts call with a signed-in session's cookies; every other ``GET /api/dataset/*`` falls back to
+the SPA's HTML. Downloading needs an Aliyun account. So no request is sent: every claimed link is
+``unverified`` with cause ``unverifiable-host`` and ``access: login``, and the run gets ONE notice
+(not one per link, and not an alarm).
 """
 
 from __future__ import annotations

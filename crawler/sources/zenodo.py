@@ -34,7 +34,16 @@ from typing import Any
 from crawler.models import Access, LinkMeta, LinkStatus
 from crawler.settings import Settings
 from crawler.sources.base import Answered, PageCheck, SourceContext, SourceReport
-from crawler.sources.hostkit import HostClient, answer_batch, count, make_outcome, matches_host, spdx, to_datetime
+from crawler.sources.hostkit import (
+    HostClient,
+    HostDown,
+    answer_batch,
+    count,
+    make_outcome,
+    matches_host,
+    spdx,
+    to_datetime,
+)
 
 __all__ = ["SOURCE", "ZenodoSource", "record_id"]
 
@@ -155,10 +164,13 @@ class ZenodoSource:
             latest_id = _latest_id(body)
             latest = None
             if latest_id and latest_id != str(body.get("id", recid)):
-                newest = await api.get(f"{base}/api/records/{latest_id}")
-                latest = (
-                    newest.json() if newest.status == 200 and isinstance(newest.json(), dict) else {"id": latest_id}
-                )
+                latest = {"id": latest_id}  # its version label is a nicety: the record's answer stands without it
+                try:
+                    newest = await api.get(f"{base}/api/records/{latest_id}")
+                except HostDown:
+                    newest = None
+                if newest is not None and newest.status == 200 and isinstance(newest.json(), dict):
+                    latest = newest.json()
             elif latest_id:
                 latest = body
             meta = meta_from_record(body, at, latest)
