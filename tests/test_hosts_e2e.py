@@ -243,3 +243,19 @@ def test_shipped_registry_corpus_host_links_come_out_right():
     for url in claimed["tianchi"]:
         o = outcome(reports["tianchi"], url)
         assert o.result.status is LinkStatus.UNVERIFIED and o.meta.access is Access.LOGIN
+
+
+def test_physionet_rate_limit_and_modelscope_outage_over_http():
+    """PhysioNet's 429 + Retry-After is waited out (one list request served); a ModelScope 503 is retried."""
+    world = HostWorld()
+    world.physionet = [physionet_entry("ptb-xl")]
+    world.script("physionet", 429, {"detail": "Request was throttled."}, {"Retry-After": "5"})
+    world.modelscope["models/med/llm"] = {"Name": "llm", "License": "MIT"}
+    world.script("modelscope", 503, "<html>busy</html>")
+    with FakeHosts(world) as fake:
+        physio = run(physionet.SOURCE, ["https://physionet.org/content/ptb-xl/"], fake)
+        scope = run(modelscope.SOURCE, ["https://modelscope.cn/models/med/llm"], fake)
+        assert (fake.counts["physionet"], fake.counts["modelscope"]) == (2, 2)
+    assert retry.recorded_waits()[0] == 5.0
+    assert outcome(physio, "https://physionet.org/content/ptb-xl/").result.status is LinkStatus.OK
+    assert outcome(scope, "https://modelscope.cn/models/med/llm").meta.license == "MIT"

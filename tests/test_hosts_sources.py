@@ -163,6 +163,15 @@ def test_zenodo_spent_budget_stops_before_the_next_request():
     assert isinstance(report.answers["https://zenodo.org/records/43"], PageCheck) and "spent" in report.notices[0]
 
 
+@respx.mock
+def test_an_answer_unlike_the_documented_one_is_a_page_check():
+    """A body that does not fit the metadata shape (a title that is a list) gives a page check, not a crash."""
+    respx.get("https://zenodo.org/api/records/44").respond(200, json={**ZENODO_RECORD, "id": 44,
+                                                                      "metadata": {"title": ["x"]}})  # fmt: skip
+    report = fetch(zenodo.SOURCE, ["https://zenodo.org/records/44"])
+    assert isinstance(report.answers["https://zenodo.org/records/44"], PageCheck)
+
+
 # --------------------------------------------------------------------------- ModelScope
 
 

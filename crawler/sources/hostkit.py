@@ -20,6 +20,7 @@ Shapes:
 from __future__ import annotations
 
 import json
+import logging
 import re
 import time
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Sequence
@@ -29,6 +30,7 @@ from typing import Any, TypeVar
 from urllib.parse import SplitResult, urlsplit
 
 import httpx
+from pydantic import ValidationError
 
 from crawler import net
 from crawler.classify import retry_after_seconds
@@ -49,6 +51,7 @@ __all__ = [
     "spdx",
 ]
 
+log = logging.getLogger(__name__)
 K = TypeVar("K", bound=Hashable)
 Answer = Answered | PageCheck
 JSON_CAP = 8 * 1024 * 1024
@@ -259,6 +262,9 @@ async def answer_batch(
                 decide = await lookup(api, key)
             except HostDown as exc:
                 stopped = str(exc)
+            except ValidationError as exc:  # an answer shaped unlike the documented one: no verdict from it
+                log.warning("%s: unexpected answer for %s: %s", label, key, exc.errors()[0]["msg"])
+                decide = _unexpected(label)
         for url in group:
             if decide is None:
                 report.page_check(url, carry(ctx, url), stopped or "")
@@ -271,6 +277,10 @@ async def answer_batch(
             "and keep their previous metadata, marked stale."
         )
     return report
+
+
+def _unexpected(label: str) -> Callable[[str], Answer]:
+    return lambda url: PageCheck(why=f"{label} gave an unexpected answer")
 
 
 def utcnow() -> datetime:
