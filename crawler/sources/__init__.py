@@ -8,7 +8,18 @@ first that claims it, and the link checker takes the rest. Adding a host is one 
 
 from __future__ import annotations
 
-from crawler.sources import github, huggingface
+from crawler.sources import (
+    baidu_pan,
+    figshare,
+    gdrive,
+    github,
+    huggingface,
+    kaggle,
+    modelscope,
+    physionet,
+    tianchi,
+    zenodo,
+)
 from crawler.sources.base import Source
 
 __all__ = ["SOURCES", "source_names"]
@@ -16,6 +27,14 @@ __all__ = ["SOURCES", "source_names"]
 SOURCES: tuple[Source, ...] = (
     github.SOURCE,
     huggingface.SOURCE,
+    modelscope.SOURCE,
+    zenodo.SOURCE,
+    physionet.SOURCE,
+    figshare.SOURCE,
+    kaggle.SOURCE,
+    gdrive.SOURCE,
+    baidu_pan.SOURCE,
+    tianchi.SOURCE,
 )
 
 
