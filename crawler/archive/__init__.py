@@ -16,6 +16,7 @@ Nothing in this package fails the run: problems become one notice per service.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,6 +29,8 @@ from crawler.archive.save import preserve
 from crawler.models import Snapshot
 from crawler.net import build_client
 from crawler.settings import Settings
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "DEFAULT_LOOKUPS_PER_RUN",
@@ -74,6 +77,8 @@ async def archive_snapshot(
         report.notices.extend(saved.notices)
         report.requests.update(saved.requests)
         report.saved = [f"{a.url}: {a.detail}" for a in saved.asked]
+        for line in report.saved:
+            log.info("archive: %s", line)
         summary = saved.summary()
         report.notices.append(summary or "archive: everything alive was archived recently; nothing to ask for.")
     try:

@@ -66,10 +66,10 @@ class Service:
     """One archive API for one run. ``name`` is what users read ("the Wayback Machine")."""
 
     name: str
-    client: httpx.AsyncClient
+    client: httpx.AsyncClient = field(repr=False)
     budget: int
     min_interval: float = 0.0
-    headers: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)  # may hold credentials
     sent: int = 0
     failed: int = 0
     first_failure: str | None = None
