@@ -44,7 +44,8 @@ def test_swh_latest_visit_gives_the_browse_page_and_visit_date():
     answer = _go(router, body)
     assert answer.answered and answer.copy is not None
     assert answer.copy.source == "software-heritage"
-    assert answer.copy.url == "https://archive.softwareheritage.org/browse/origin/?origin_url=https://github.com/org/gone"
+    browse = "https://archive.softwareheritage.org/browse/origin/?origin_url=https://github.com/org/gone"
+    assert answer.copy.url == browse
     assert answer.copy.captured_at == datetime(2024, 3, 2, 10, 15, tzinfo=UTC)
     assert route.calls[0].request.url.params["require_snapshot"] == "true"
 
@@ -190,7 +191,7 @@ def test_wayback_5xx_is_retried_once_then_counted_as_one_failure():
     answer, service = _go(router, body)
     assert route.call_count == 2 and not answer.answered
     assert service.notice("archive lookups") == (
-        f"the Wayback Machine: 1 of its archive lookups failed (first: {WB}/cdx/search/cdx: HTTP 503)."
+        f"the Wayback Machine: 1 of its archive lookups failed (first: {PAGE}: HTTP 503)."
     )
 
 
@@ -298,3 +299,30 @@ def test_origin_for_repository_links():
     )
     assert swh.origin_for(Link(url="https://gitlab.com/a/b.git", kind=LinkKind.REPOSITORY)) == "https://gitlab.com/a/b"
     assert swh.origin_for(Link(url="https://example.org/", kind=LinkKind.HOMEPAGE)) is None
+
+
+def test_settings_read_archive_urls_and_credentials_from_the_environment():
+    """WAYBACK_URL / SWH_API_URL select the services; SWH_TOKEN and the IA keys are secrets, never shown."""
+    from crawler.settings import Settings
+
+    env = {"WAYBACK_URL": "http://127.0.0.2:81/", "SWH_API_URL": "http://127.0.0.3:82/api/1/",
+           "SWH_TOKEN": "swh-secret", "IA_ACCESS_KEY": "ia-access", "IA_SECRET_KEY": "ia-secret"}  # fmt: skip
+    settings = Settings.from_env(env)
+    assert settings.wayback_url == "http://127.0.0.2:81" and settings.swh_api_url == "http://127.0.0.3:82/api/1"
+    assert settings.swh_token is not None and settings.swh_token.get_secret_value() == "swh-secret"
+    assert not any(secret in repr(settings) for secret in ("swh-secret", "ia-access", "ia-secret"))
+    default = Settings.from_env({})
+    assert default.wayback_url == WB and default.swh_api_url == SWH and default.ia_access_key is None
+
+
+def test_run_archive_flags_are_validated(capsys):
+    """Age limits must be whole days >= 1 and the lookup budget >= 0: otherwise exit 2 with usage."""
+    from crawler.cli import main
+
+    for argv in (["--archive-swh-age-days", "0"], ["--archive-wayback-age-days", "x"], ["--archive-lookups", "-1"]):
+        try:
+            code = main(["run", *argv])
+        except SystemExit as exc:
+            code = exc.code
+        assert code == 2
+    assert "--archive" in capsys.readouterr().err

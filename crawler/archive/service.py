@@ -89,12 +89,19 @@ class Service:
         self.unasked += 1
 
     async def request(
-        self, method: str, url: str, *, params: Mapping[str, str] | None = None, data: Mapping[str, str] | None = None
+        self,
+        method: str,
+        url: str,
+        *,
+        subject: str,
+        params: Mapping[str, str] | None = None,
+        data: Mapping[str, str] | None = None,
     ) -> httpx.Response | None:
         """The answer to interpret, or None (not sent, rate-limited or failed: already counted).
 
-        Any status below 500 but 429 is returned for the caller to read; 5xx and transport errors
-        are retried once, then counted as a failure.
+        *subject* is the link or repository asked about (what a failure notice names). Any status
+        below 500 but 429 is returned for the caller to read; 5xx and transport errors are retried
+        once, then counted as a failure.
         """
         if not self.available:
             self.skip()
@@ -113,10 +120,10 @@ class Service:
         try:
             response = await call_with_retries(_RETRY, once)
         except _ServerError as exc:
-            self._fail(url, f"HTTP {exc.response.status_code}")
+            self._fail(subject, f"HTTP {exc.response.status_code}")
             return None
         except (httpx.HTTPError, TimeoutError, OSError) as exc:
-            self._fail(url, _describe(exc))
+            self._fail(subject, _describe(exc))
             return None
         finally:
             self._limiter.release()
@@ -126,15 +133,15 @@ class Service:
         self._read_quota(response)
         return response
 
-    def fail(self, url: str, why: str) -> None:
+    def fail(self, subject: str, why: str) -> None:
         """Count a lookup whose answer could not be used (e.g. not the JSON documented)."""
-        self._fail(url, why)
+        self._fail(subject, why)
 
-    def _fail(self, url: str, why: str) -> None:
+    def _fail(self, subject: str, why: str) -> None:
         self.failed += 1
         if self.first_failure is None:
-            self.first_failure = f"{url}: {why}"
-        log.info("%s: %s: %s", self.name, url, why)
+            self.first_failure = f"{subject}: {why}"
+        log.info("%s: %s: %s", self.name, subject, why)
 
     def _rate_limited(self, response: httpx.Response) -> None:
         wait = response.headers.get("retry-after")

@@ -55,7 +55,7 @@ def _parse_date(value: object) -> datetime | None:
     if not isinstance(value, str):
         return None
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(value)  # 3.11 reads "Z" and fractions
     except ValueError:
         return None
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC).replace(microsecond=0)
@@ -63,7 +63,7 @@ def _parse_date(value: object) -> datetime | None:
 
 async def latest_visit(service: Service, api_url: str, origin: str) -> Lookup:
     """The latest visit of *origin* that has a snapshot, as an archived copy (``copy`` None: not archived)."""
-    response = await service.request("GET", f"{api_url}/origin/{origin}/visit/latest/",
+    response = await service.request("GET", f"{api_url}/origin/{origin}/visit/latest/", subject=origin,
                                      params={"require_snapshot": "true"})  # fmt: skip
     if response is None:
         return Lookup(False)
@@ -82,7 +82,7 @@ async def latest_visit(service: Service, api_url: str, origin: str) -> Lookup:
 
 async def request_save(service: Service, api_url: str, origin: str) -> SaveAnswer:
     """Ask Software Heritage to visit (save) the git repository *origin* now."""
-    response = await service.request("POST", f"{api_url}/origin/save/git/url/{origin}/")
+    response = await service.request("POST", f"{api_url}/origin/save/git/url/{origin}/", subject=origin)
     if response is None:
         return SaveAnswer("software-heritage", origin, False, "not asked")
     if response.status_code == 401:
@@ -97,6 +97,7 @@ async def request_save(service: Service, api_url: str, origin: str) -> SaveAnswe
         return SaveAnswer("software-heritage", origin, status in ("accepted", "pending"), f"save request {status}")
     reason = body.get("reason") if isinstance(body, dict) else None
     if response.status_code in (400, 403):  # invalid or blocked origin: a verdict on this origin only
-        return SaveAnswer("software-heritage", origin, False, f"refused (HTTP {response.status_code}{': ' + str(reason) if reason else ''})")
+        why = f"HTTP {response.status_code}" + (f": {reason}" if reason else "")
+        return SaveAnswer("software-heritage", origin, False, f"refused ({why})")
     service.fail(origin, f"save answered HTTP {response.status_code}")
     return SaveAnswer("software-heritage", origin, False, f"HTTP {response.status_code}")

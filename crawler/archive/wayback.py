@@ -99,7 +99,7 @@ def parse_cdx(body: bytes) -> list[dict[str, str]] | None:
 async def _newest(service: Service, base: str, url: str, **bounds: str) -> Lookup:
     params = {"url": url, "output": "json", "fl": "timestamp,original,statuscode",
               "filter": "statuscode:200", "limit": "-1", **bounds}  # fmt: skip
-    response = await service.request("GET", f"{base}/cdx/search/cdx", params=params)
+    response = await service.request("GET", f"{base}/cdx/search/cdx", subject=url, params=params)
     if response is None:
         return Lookup(False)
     if response.status_code != 200:
@@ -135,7 +135,7 @@ async def captured_since(service: Service, base: str, url: str, since: datetime)
 async def request_capture(service: Service, base: str, url: str, within_days: int) -> SaveAnswer:
     """Ask Save Page Now to capture *url* unless it was captured in the last *within_days* days."""
     form = {"url": url, "if_not_archived_within": f"{within_days}d", "skip_first_archive": "1"}
-    response = await service.request("POST", f"{base}/save", data=form)
+    response = await service.request("POST", f"{base}/save", subject=url, data=form)
     if response is None:
         return SaveAnswer("wayback", url, False, "not asked")
     if response.status_code in (401, 403):

@@ -40,7 +40,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _whole(value: str) -> int:
-    return 0 if value.strip() == "0" else positive_int(value)
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    return n
 
 
 def _add_archive_options(p: argparse.ArgumentParser) -> None:
