@@ -23,6 +23,7 @@ import anyio
 import httpx
 
 from crawler import __version__
+from crawler.archive import ArchiveOptions, archive_phase
 from crawler.checker import CheckOptions, check_urls
 from crawler.config import check_options_for
 from crawler.errors import AbortError, SnapshotError, UsageError
@@ -57,6 +58,10 @@ class RunOptions:
     allow_private: bool = False
     confirm_after: int = 2
     pyproject: Path | None = Path("pyproject.toml")
+    archive_lookups: int = ArchiveOptions.lookups_per_run  # per archive service; 0: no lookups
+    archive: bool = False  # --archive: ask the archives to save what is alive
+    swh_age_days: int = ArchiveOptions.swh_age_days
+    wayback_age_days: int = ArchiveOptions.wayback_age_days
 
 
 @dataclass
@@ -214,6 +219,16 @@ def _first_leaf(group: BaseExceptionGroup) -> BaseException:
     return _first_leaf(first) if isinstance(first, BaseExceptionGroup) else first
 
 
+def _archive_options(options: RunOptions) -> ArchiveOptions:
+    return ArchiveOptions(
+        confirm_after=options.confirm_after,
+        lookups_per_run=options.archive_lookups,
+        save=options.archive,
+        swh_age_days=options.swh_age_days,
+        wayback_age_days=options.wayback_age_days,
+    )
+
+
 @contextmanager
 def _interrupts_deferred() -> Iterator[None]:
     """Hold Ctrl-C / SIGTERM while files are replaced: the set is written whole, then the run ends normally.
@@ -318,6 +333,10 @@ def run(
         now=now(),
         tool_version=__version__,
     )
+    # Surviving copies of dead links (the history above says which are confirmed). Never fails the run.
+    archived = anyio.run(lambda: archive_phase(snapshot, settings, now, _archive_options(options), client=client))
+    snapshot = archived.snapshot
+    crawled.notices.extend(archived.notices)
     history = load_history(options.out_dir)
     try:
         with _interrupts_deferred():

@@ -29,6 +29,11 @@ def _first(env: Mapping[str, str], *names: str) -> str | None:
     return None
 
 
+def _secret(env: Mapping[str, str], name: str) -> SecretStr | None:
+    value = _first(env, name)
+    return SecretStr(value) if value else None
+
+
 def _graphql_url_for(api_url: str) -> str:
     # GitHub Enterprise Server serves REST at /api/v3 and GraphQL at /api/graphql;
     # github.com serves both from api.github.com.
@@ -65,6 +70,12 @@ class Settings(BaseModel):
     ssl_cert_file: str | None = None
     cache_dir: Path = Path(".cache/crawler")
     user_agent: str = USER_AGENT
+    # Public archives (crawler/archive/): base URLs so tests can point them at loopback fakes.
+    wayback_url: str = "https://web.archive.org"
+    swh_api_url: str = "https://archive.softwareheritage.org/api/1"
+    swh_token: SecretStr | None = None
+    ia_access_key: SecretStr | None = None
+    ia_secret_key: SecretStr | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -109,6 +120,11 @@ class Settings(BaseModel):
             no_proxy=_first(env, "NO_PROXY", "no_proxy"),
             ssl_cert_file=_first(env, "SSL_CERT_FILE"),
             cache_dir=cache_dir,
+            wayback_url=(_first(env, "WAYBACK_URL") or "https://web.archive.org").rstrip("/"),
+            swh_api_url=(_first(env, "SWH_API_URL") or "https://archive.softwareheritage.org/api/1").rstrip("/"),
+            swh_token=_secret(env, "SWH_TOKEN"),
+            ia_access_key=_secret(env, "IA_ACCESS_KEY"),
+            ia_secret_key=_secret(env, "IA_SECRET_KEY"),
         )
 
     @property
