@@ -34,7 +34,7 @@ from crawler.archive.service import Lookup, Service
 from crawler.history import is_confirmed
 from crawler.models import ArchiveCopy, LinkRecord, LinkStatus, Snapshot
 from crawler.settings import Settings
-from crawler.sources.github_urls import parse_github_url
+from crawler.sources.github.urls import parse_github_url
 
 __all__ = ["DEFAULT_LOOKUPS_PER_RUN", "ArchiveReport", "find_archived_copies", "needs_archive"]
 

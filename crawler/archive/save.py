@@ -31,7 +31,7 @@ from crawler.archive.cache import ArchiveCache, CachedSave
 from crawler.archive.service import SaveAnswer, Service
 from crawler.models import Snapshot
 from crawler.settings import Settings
-from crawler.sources.github_urls import parse_github_url
+from crawler.sources.github.urls import parse_github_url
 
 __all__ = ["AGE_CHECKS", "SPN_CAPTURES", "SWH_SAVES", "SaveReport", "preserve"]
 

@@ -29,7 +29,7 @@ from urllib.parse import quote
 
 from crawler.archive.service import Lookup, SaveAnswer, Service
 from crawler.models import ArchiveCopy, Link, LinkKind
-from crawler.sources.github_urls import parse_github_url
+from crawler.sources.github.urls import parse_github_url
 
 __all__ = ["browse_url", "latest_visit", "origin_for", "request_save"]
 
