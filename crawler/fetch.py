@@ -33,7 +33,7 @@ from yarl import URL
 from crawler.classify import Verdict, is_retryable_status, retry_after_seconds
 from crawler.failures import TransportFailure, describe_failure
 from crawler.host import Host
-from crawler.net import Exchange, exchange, witness
+from crawler.net import Exchange, exchange
 from crawler.retry import Clock, RetryPolicy, call_with_retries
 
 __all__ = ["Fetcher", "HostGaveUp", "NoAnswer", "RateLimited", "RetryableAnswer", "retry_policy"]
@@ -120,7 +120,6 @@ class Fetcher:
         self.timeout = timeout
         self.body_cap = body_cap
         self.clock = clock
-        self.witness = witness(client)  # any answer here means the network is up
 
     async def fetch(self, url: URL, host: Host, cookies: Mapping[str, str]) -> tuple[Exchange, int]:
         """One hop's answer and the attempts it took.
@@ -209,12 +208,10 @@ class Fetcher:
                 deadline=2 * self.timeout,  # a server that drips bytes forever still ends
             )
         except (httpx.TransportError, TimeoutError) as exc:
-            self.witness.note_failure(host.name, str(exc) or type(exc).__name__)
             if requests_log.isEnabledFor(logging.DEBUG):
                 requests_log.debug("%s %s -> no answer (%s)", method, url, exc or type(exc).__name__)
             raise
         host.answered = True
-        self.witness.answers += 1
         if requests_log.isEnabledFor(logging.DEBUG):
             requests_log.debug("%s %s -> %s", method, url, answer.status)
         return answer

@@ -281,10 +281,22 @@ async def exchange(
     that breaks off or stalls does not fail the exchange once the status is in: what arrived is kept.
     """
     direct = client.direct if isinstance(client, _Client) else None
-    if direct is not None:
-        return await _direct(client, direct, method, url, headers, want_body, body_cap, deadline)
-    with anyio.fail_after(deadline):
-        return await _via_httpx(client, method, url, headers, want_body, body_cap)
+    seen = witness(client)  # every answer, and every request that got none, is evidence
+    try:
+        if direct is not None:
+            result = await _direct(client, direct, method, url, headers, want_body, body_cap, deadline)
+        else:
+            with anyio.fail_after(deadline):
+                result = await _via_httpx(client, method, url, headers, want_body, body_cap)
+    except (httpx.TransportError, TimeoutError) as exc:
+        seen.note_failure(_host_of(url), str(exc) or type(exc).__name__)
+        raise
+    seen.answers += 1
+    return result
+
+
+def _host_of(url: yarl.URL | httpx.URL | str) -> str:
+    return str(url.host) if isinstance(url, yarl.URL | httpx.URL) else str(url)
 
 
 async def _via_httpx(

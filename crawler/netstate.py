@@ -1,8 +1,10 @@
 """What a run's client knows besides its connections: the network witness and the vetted addresses.
 
-:class:`NetworkWitness` counts the HTTP answers (and failures) on one client during one run; the
-checker's requests and the API sources' requests alike (``net._Client.send`` and ``fetch.py``
-report to it). "Any answer at all" is the network-down rule's evidence (``checker.ensure_network_up``).
+:class:`NetworkWitness` counts the HTTP answers (and the requests that got none) on one client during
+one run: ``net.exchange`` (the checker, the corpus-host adapters) and ``net._Client.send`` (the
+GitHub and Hugging Face clients) report to it; a request sent through both layers may count twice,
+which does not matter: "any answer at all" is the network-down rule's evidence
+(``checker.ensure_network_up``), not a statistic.
 
 :class:`VettedResolver` is the aiohttp connector's resolver (built in ``net.build_client``): a name
 the address guard vetted resolves to the addresses the guard saw (``pins``), so the connection

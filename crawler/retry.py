@@ -24,7 +24,7 @@ from typing import TypeVar
 import anyio
 import tenacity
 
-__all__ = ["Clock", "RetryPolicy", "WaitTooLong", "call_with_retries", "clock", "recorded_waits", "set_testing"]
+__all__ = ["Clock", "RetryPolicy", "WaitTooLong", "call_with_retries", "clock", "pause", "recorded_waits", "set_testing"]
 
 T = TypeVar("T")
 
@@ -75,6 +75,12 @@ def clock() -> Clock:
 
 async def _sleep(seconds: float) -> None:
     await clock().sleep(seconds)
+
+
+async def pause(seconds: float) -> None:
+    """Wait *seconds* between requests to a paced API (instant and recorded under ``set_testing``)."""
+    if seconds > 0:
+        await _sleep(seconds)
 
 
 class WaitTooLong(Exception):

@@ -1,8 +1,8 @@
 """`python -m crawler check`: check an ad-hoc list of URLs with the same engine as `run`.
 
-The URLs go through ``pipeline.crawl`` exactly as a registry's do: GitHub and Hugging Face links
-are answered by their APIs (token, budget and fallbacks as in ``run``), every other link by the
-link checker. ``--pages-only`` checks every URL as a plain page (the checker alone). The network
+The URLs go through ``pipeline.crawl`` exactly as a registry's do: links a host adapter claims
+(GitHub, Hugging Face, Zenodo ... ``sources.SOURCES``) are answered by its API (token, budget and
+fallbacks as in ``run``), every other link by the link checker. ``--pages-only`` checks every URL as a plain page (the checker alone). The network
 rule is ``run``'s: no HTTP answer at all in the whole run is exit 3.
 """
 
@@ -51,7 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--pages-only",
         action="store_true",
-        help="check every URL as a plain page (no GitHub / Hugging Face API)",
+        help="check every URL as a plain page (no GitHub, Hugging Face or other host API)",
     )
     p.add_argument("--json", action="store_true", help="print a JSON array of results on standard output")
     add_fail_on(p)
@@ -163,18 +163,19 @@ async def _check(
 
 
 def _any_claimed(urls: list[str], settings: Settings) -> bool:
-    """True when a source (GitHub, Hugging Face) would answer one of *urls*: then the pipeline
-    runs. Without one, pipeline and checker do the same thing; the checker alone starts faster
-    (importing the sources costs ~0.1 s, a list of IP-literal URLs cannot need them)."""
+    """True when a host adapter (GitHub, Hugging Face, Zenodo ...) would answer one of *urls*: then
+    the pipeline runs. Without one, pipeline and checker do the same thing; the checker alone starts
+    faster (importing the adapters costs ~0.1 s, and a list of IP-literal URLs cannot need them
+    while every adapter points at its public host, whose name is not an IP)."""
     from crawler.settings import Settings
 
-    defaults = Settings()
-    custom = (settings.github_api_url, settings.hf_endpoint) != (defaults.github_api_url, defaults.hf_endpoint)
-    if not custom and all(_ip_host(u) for u in urls):
+    defaults = Settings().model_dump()
+    bases = {k: v for k, v in settings.model_dump().items() if k.endswith(("_url", "_endpoint"))}
+    if all(defaults.get(k) == v for k, v in bases.items()) and all(_ip_host(u) for u in urls):
         return False
-    from crawler.sources import github, huggingface
+    from crawler.sources import SOURCES
 
-    return any(github.claims(u, settings) or huggingface.claims(u, settings) for u in urls)
+    return any(source.claims(u, settings) for u in urls for source in SOURCES)
 
 
 def _ip_host(url: str) -> bool:
