@@ -289,7 +289,9 @@ class _Run:
         host = self.hosts[name]
         if host.dead is not None:
             return host.dead
-        address = await self.guard.check(url.raw_host or "", url.port or (443 if url.scheme == "https" else 80))
+        address = self.guard.cached(url.raw_host or "") or await self.guard.check(
+            url.raw_host or "", url.port or (443 if url.scheme == "https" else 80)
+        )
         if address.refused:
             return Verdict(LinkStatus.SKIPPED, address.refused, "private-address")
         try:

@@ -42,6 +42,7 @@ redirect targets known to be error pages).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -118,6 +119,7 @@ class Verdict:
     final_url: str | None = None
 
 
+@functools.cache
 def describe_status(code: int) -> str:
     """``HTTP 404 Not Found``."""
     try:

@@ -183,34 +183,37 @@ class Fetcher:
         return await self._send("GET", url, host, cookies)
 
     async def _send(self, method: str, url: URL, host: Host, cookies: Mapping[str, str]) -> Exchange:
-        if host.throttled:  # rate limited once: one request at a time, each after the pause
-            async with host.serial():
-                return await self._send_now(method, url, host, cookies)
-        return await self._send_now(method, url, host, cookies)
-
-    async def _send_now(self, method: str, url: URL, host: Host, cookies: Mapping[str, str]) -> Exchange:
-        if host.paused_until:
-            await host.ready(self.clock)
-        await host.limiter.pace()
-        host.tried = True
-        host.requests += 1
-        headers = _IDENTITY if method == "GET" else None
-        if cookies:
-            headers = {**(headers or {}), "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
+        # Rate limited once: one request at a time, each after the pause (no lock otherwise).
+        lock = host.serial() if host.throttled else None
+        if lock is not None:
+            await lock.acquire()
         try:
-            answer = await exchange(
-                self.client,
-                method,
-                url,
-                headers=headers,
-                want_body=self._want_body if method == "GET" else None,
-                body_cap=self.body_cap,
-                deadline=2 * self.timeout,  # a server that drips bytes forever still ends
-            )
-        except (httpx.TransportError, TimeoutError) as exc:
-            if requests_log.isEnabledFor(logging.DEBUG):
-                requests_log.debug("%s %s -> no answer (%s)", method, url, exc or type(exc).__name__)
-            raise
+            if host.paused_until:
+                await host.ready(self.clock)
+            if host.limiter.min_interval:
+                await host.limiter.pace()
+            host.tried = True
+            host.requests += 1
+            headers = _IDENTITY if method == "GET" else None
+            if cookies:
+                headers = {**(headers or {}), "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
+            try:
+                answer = await exchange(
+                    self.client,
+                    method,
+                    url,
+                    headers=headers,
+                    want_body=self._want_body if method == "GET" else None,
+                    body_cap=self.body_cap,
+                    deadline=2 * self.timeout,  # a server that drips bytes forever still ends
+                )
+            except (httpx.TransportError, TimeoutError) as exc:
+                if requests_log.isEnabledFor(logging.DEBUG):
+                    requests_log.debug("%s %s -> no answer (%s)", method, url, exc or type(exc).__name__)
+                raise
+        finally:
+            if lock is not None:
+                lock.release()
         host.answered = True
         if requests_log.isEnabledFor(logging.DEBUG):
             requests_log.debug("%s %s -> %s", method, url, answer.status)

@@ -96,6 +96,10 @@ class AddressGuard:
         self._verdicts: dict[str, HostVerdict] = {}
         self._pending: dict[str, anyio.Event] = {}
 
+    def cached(self, host: str) -> HostVerdict | None:
+        """The verdict for *host* if it is known without a lookup (the checker's fast path)."""
+        return _ALLOWED if self.allow_private else self._verdicts.get(host)
+
     async def check(self, host: str, port: int = 443) -> HostVerdict:
         """The verdict for *host* (a hostname or an IP literal, without brackets)."""
         if self.allow_private:

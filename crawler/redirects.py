@@ -94,6 +94,9 @@ def resolve_location(base: URL, location: str) -> URL:
     return url
 
 
+_NONE: Mapping[str, str] = {}
+
+
 class _Jar:
     """One link check's cookies, by host."""
 
@@ -101,7 +104,7 @@ class _Jar:
         self._by_host: dict[str, dict[str, str]] = {}
 
     def for_host(self, host: str) -> Mapping[str, str]:
-        return self._by_host.get(host.lower(), {})
+        return self._by_host.get(host.lower(), _NONE) if self._by_host else _NONE
 
     def keep(self, host: str, set_cookies: list[str]) -> None:
         for raw in set_cookies:
