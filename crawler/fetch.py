@@ -104,6 +104,12 @@ def _replaying(first: BaseException, fn: Callable[[], Awaitable[T]]) -> Callable
     return call
 
 
+def _get_only(host: Host, why: str) -> None:
+    if not host.get_only:
+        host.get_only = True
+        log.debug("%s: %s, GET only from now on", host.name, why)
+
+
 def asks_to_wait(answer: Exchange) -> bool:
     """A rate limit: 429, or 503 that says when to come back (RFC 9110 section 15.6.4)."""
     return answer.status == 429 or (answer.status == 503 and "retry-after" in answer.headers)
@@ -172,14 +178,14 @@ class Fetcher:
                 head = None  # some servers hang up on HEAD; GET decides
             except (httpx.ReadTimeout, TimeoutError):
                 head = None  # never answers HEAD (or at all): GET decides, and only GET from now on
-                host.get_only = True
+                _get_only(host, "HEAD timed out")
             if head is not None:
                 code = head.status
                 # An error (or a 202 "challenge") to HEAD is confirmed with GET before it counts.
                 if (code < 400 and code != 202) or code in host.accept or asks_to_wait(head):
                     return head
                 if code in (405, 501):
-                    host.get_only = True
+                    _get_only(host, f"HEAD refused with {code}")
         return await self._send("GET", url, host, cookies)
 
     async def _send(self, method: str, url: URL, host: Host, cookies: Mapping[str, str]) -> Exchange:
