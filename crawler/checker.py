@@ -312,7 +312,7 @@ class _Run:
         except HostGaveUp as exc:
             return exc.verdict
         except RateLimited as exc:
-            asked = f"asked to wait {exc.seconds:.0f} s more" if exc.seconds is not None else "kept rate limiting"
+            asked = f"asked to wait {exc.seconds:.0f} s" if exc.seconds is not None else "kept rate limiting"
             reason = (
                 f"rate limited: HTTP {exc.answer.status} from {name}, which {asked}, past the "
                 f"{host.max_wait:.0f} s wait budget for the host (max_wait; {host.waited:.0f} s waited)"

@@ -7,7 +7,7 @@
     ├── ConfigError                 ``[tool.crawler]`` or ``config:`` is invalid  (exit 2)
     ├── SnapshotError               a snapshot file is missing or unreadable      (exit 2)
     └── AbortError                  the run stopped and wrote nothing             (exit 3)
-        ├── NetworkDown             (nearly) every host failed at connection level
+        ├── NetworkDown             no host (API included) gave any HTTP answer
         └── Interrupted             Ctrl-C / SIGTERM
 
 The CLI catches ``CrawlerError`` and prints its message; anything else is a bug and
