@@ -305,7 +305,9 @@ class _Run:
             verdict = classify_failure(exc.failure, name, attempts=exc.attempts)
             if hops == 0 and not host.answered and host.dead is None:
                 if exc.failure.kind is FailureKind.TIMEOUT:
-                    verdict = replace(verdict, reason=f"{verdict.reason}: the host accepts connections but never answers")
+                    verdict = replace(
+                        verdict, reason=f"{verdict.reason}: the host accepts connections but never answers"
+                    )
                 host.dead = verdict
                 log.debug("%s marked dead: %s", name, verdict.reason)
             return verdict

@@ -60,9 +60,9 @@ __all__ = [
     "Verdict",
     "classify_answer",
     "classify_failure",
+    "describe_status",
     "detect_challenge",
     "error_page",
-    "describe_status",
     "is_retryable_status",
     "retry_after_seconds",
 ]

@@ -29,7 +29,7 @@ from crawler.failures import TransportFailure
 from crawler.hosts import HostLimiter
 from crawler.retry import Clock
 
-__all__ = ["Host", "HostTable", "RATE_LIMIT_BACKOFF_MAX"]
+__all__ = ["RATE_LIMIT_BACKOFF_MAX", "Host", "HostTable"]
 
 RATE_LIMIT_BACKOFF_MAX = 30.0  # seconds: the longest pause for a 429 that names no wait
 

@@ -179,7 +179,11 @@ def _final(judged: Verdict, origin: URL, url: URL, hops: int, permanent_target: 
         return Verdict(LinkStatus.BROKEN, reason, "soft-404", code, str(url))
     if judged.status is LinkStatus.OK and permanent_target is not None:
         return Verdict(
-            LinkStatus.REDIRECTED, f"moved permanently to {permanent_target}", "moved-permanently", code, permanent_target
+            LinkStatus.REDIRECTED,
+            f"moved permanently to {permanent_target}",
+            "moved-permanently",
+            code,
+            permanent_target,
         )
     where = "one redirect" if hops == 1 else f"{hops} redirects"
     return Verdict(judged.status, f"{judged.reason} at {url} (after {where})", judged.cause, code, str(url))

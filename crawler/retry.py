@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 import anyio
+import anyio.lowlevel
 import tenacity
 
 __all__ = ["Clock", "RetryPolicy", "WaitTooLong", "call_with_retries", "clock", "pause", "recorded_waits", "set_testing"]
@@ -61,7 +62,7 @@ class Clock:
             return
         _waits.append(seconds)
         self._now += max(seconds, 0.0)
-        await anyio.sleep(0)
+        await anyio.lowlevel.checkpoint()
 
 
 _REAL = Clock()

@@ -247,12 +247,18 @@ def main(argv: list[str]) -> None:  # pragma: no cover - for trying a behaviour 
 
             await asyncio.start_server(counted, "127.0.0.1", port)
         else:
-            inner = TokenBucket() if kind == "token-bucket" else EscapedOnly("/ratings/34456/Gal%2AGun%3A+Double+Peace/")
+            inner = (
+                TokenBucket() if kind == "token-bucket" else EscapedOnly("/ratings/34456/Gal%2AGun%3A+Double+Peace/")
+            )
 
             async def handler(request: web.BaseRequest) -> web.StreamResponse:
                 response = await inner(request)
                 seen[str(response.status)] += 1
-                print(f"{request.method} {request.raw_path} -> {response.status} {dict(seen)}", file=sys.stderr, flush=True)
+                print(
+                    f"{request.method} {request.raw_path} -> {response.status} {dict(seen)}",
+                    file=sys.stderr,
+                    flush=True,
+                )
                 return response
 
             runner = web.ServerRunner(web.Server(handler), access_log=None)

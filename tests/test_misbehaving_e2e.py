@@ -38,7 +38,7 @@ from crawler.pipeline import RunOptions, run
 from crawler.settings import Settings
 
 pytest.importorskip("crawler.pipeline")
-from crawler.cli import main  # noqa: E402
+from crawler.cli import main
 
 
 @pytest.fixture

@@ -86,9 +86,7 @@ def clean_url(text: str) -> str:
     if url.startswith("<"):
         url = url[1:].split(">", 1)[0]
     while url:
-        if url[-1] in _TRAILING:
-            url = url[:-1]
-        elif url[-1] == ")" and url.count(")") > url.count("("):
+        if url[-1] in _TRAILING or url[-1] == ")" and url.count(")") > url.count("("):
             url = url[:-1]
         else:
             break
