@@ -145,9 +145,17 @@ class Fetcher:
                     return answer
                 if asks_to_wait(answer):
                     seconds = retry_after_seconds(answer.headers)
+                    until = host.paused_until
                     if not host.pause(seconds, self.clock):
                         raise RateLimited(answer, seconds, host)
-                    log.debug("%s asked to wait (HTTP %s): host paused %.1f s", host.name, answer.status, seconds or 0)
+                    if host.paused_until > until:
+                        left = host.paused_until - self.clock.now()
+                        log.debug(
+                            "%s: HTTP %s, host paused %.1f s, then one request at a time",
+                            host.name,
+                            answer.status,
+                            left,
+                        )
                     if host.dead is not None:
                         raise HostGaveUp(host.dead)
                     continue

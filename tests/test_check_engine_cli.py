@@ -84,3 +84,23 @@ def test_verbosity_vv_logs_every_request_and_v_does_not(servers, tmp_path):
     assert vv.returncode == 0 and v.returncode == 0, vv.stderr + v.stderr
     assert f"HEAD {url} -> 200" in vv.stderr
     assert f"HEAD {url} -> 200" not in v.stderr
+
+
+def test_pages_only_checks_the_page_instead_of_asking_the_api(tmp_path, monkeypatch, capsys):
+    """A Hugging Face link goes to the Hub API; with --pages-only the page itself is fetched."""
+    world = World()
+    world.add_hf("dataset", "org/med-qa")
+    with FakeApis(world) as fake:
+        for key, value in fake.env().items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.delenv("HF_TOKEN", raising=False)
+        monkeypatch.setenv("CRAWLER_CACHE_DIR", str(tmp_path / "cache"))
+        url = f"{fake.hf_endpoint}/datasets/org/med-qa"
+        assert main(["check", "--allow-private", "--json", url]) == 0
+        via_api = [r.path for r in fake.requests]
+        fake.requests.clear()
+        main(["check", "--allow-private", "--json", "--pages-only", url])
+        as_page = [r.path for r in fake.requests]
+    capsys.readouterr()
+    assert via_api and all(path.startswith("/api/") for path in via_api)
+    assert as_page and set(as_page) == {"/datasets/org/med-qa"}
