@@ -1,7 +1,8 @@
 """Per-host politeness: how many requests a host gets at once, and how far apart they start.
 
 Modelled on lychee's per-host limits (``--host-concurrency``, ``--host-request-interval``).
-:class:`HostLimiter` is the per-host object; :class:`Dispatcher` hands jobs to a fixed pool
+:class:`HostLimiter` is the per-host politeness (each ``host.Host`` record holds one; a host
+rate limited once drops to concurrency 1); :class:`Dispatcher` hands jobs to a fixed pool
 of workers so that a worker never sits waiting on a busy host while another host's jobs are
 ready (no head-of-line blocking, and the number of tasks stays at ``--concurrency`` however
 long the URL list is). Clocks and sleeps are injectable so tests never wait for real.
@@ -93,7 +94,8 @@ class Dispatcher(Generic[H, J]):
     """Hands out ``(host, job)`` pairs to workers, round-robin over hosts with room.
 
     ``next()`` takes the host's slot; the worker calls ``done(host)`` when the job is over.
-    ``next()`` returns None once every job has been handed out.
+    ``next()`` returns None once every job has been handed out. *limiters* looks a host's
+    limiter up (the caller owns it) every time: a limiter whose concurrency drops takes effect.
     """
 
     def __init__(self, jobs: Iterable[tuple[H, J]], limiters: Callable[[H], HostLimiter]) -> None:
