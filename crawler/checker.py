@@ -294,6 +294,8 @@ class _Run:
         )
         if address.refused:
             return Verdict(LinkStatus.SKIPPED, address.refused, "private-address")
+        if address.addresses:
+            host.addresses = address.addresses
         try:
             if address.failure is not None:
                 host.tried = True

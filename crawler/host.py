@@ -3,8 +3,10 @@
 A :class:`Host` holds the host's politeness (a :class:`~crawler.hosts.HostLimiter`: concurrency
 and minimum interval), the pause a server asked for (``Retry-After``), the wait budget left,
 whether it takes HEAD, whether it answered at all, and the verdict its remaining URLs get once
-it is known to be dead. (The addresses the guard vetted are the connector's: ``net.pins``.) :class:`HostTable` is the run's only
-per-host map; redirect targets get a record of their own like any host.
+it is known to be dead, and the addresses the guard vetted for it (the guard keeps one lookup
+per name; the client's connector is pinned to the same addresses, ``netstate.pins``).
+:class:`HostTable` is the run's only per-host map; redirect targets get a record of their own
+like any host. A host is ``name`` or ``name:port`` (another port is another server).
 
 Rate limits (issue 9 item 1). A 429, or a 503 with ``Retry-After`` (RFC 9110 section 10.2.3:
 "how long the user agent ought to wait before making a follow-up request"), pauses the whole
@@ -47,6 +49,7 @@ class Host:
     answered: bool = False  # gave at least one HTTP answer this run
     failure: TransportFailure | None = None  # the last failure that got no answer
     dead: Verdict | None = None  # set when every further URL of the host would fail the same way
+    addresses: tuple[str, ...] = ()  # what the guard vetted (the connector connects only there)
     paused_until: float = 0.0  # clock time before which no request starts
     waited: float = 0.0  # seconds of pause charged to the budget so far
     throttled: bool = False  # rate limited once: one request at a time from now on
