@@ -196,11 +196,14 @@ def test_quoting_and_crlf_line_endings_are_kept():
 
 
 def test_an_edit_that_cannot_be_made_exactly_is_refused():
-    """A url that no longer matches the plan, or a block scalar url, is a one-sentence RegistryError."""
+    """A url no longer as planned, or written as a block scalar: one-sentence RegistryError, or set aside in `refused`."""
     text = "version: 1\nentries:\n  - id: a\n    name: A\n    links:\n      - url: >-\n          https://x.example/1\n        kind: docs\n"
     edit = Edit(entry_id="a", link_index=0, old_url="https://x.example/1", new_url="https://x.example/2", changes=[])
     with pytest.raises(RegistryError, match=r"r.yaml:\d+: the url spans several lines; edit it by hand"):
         apply_edits(text, [edit], today=fx.TODAY, filename="r.yaml")
+    refused: list = []
+    assert apply_edits(text, [edit], today=fx.TODAY, filename="r.yaml", refused=refused) == text
+    assert [e for e, _ in refused] == [edit]
     stale = edit.model_copy(update={"old_url": "https://elsewhere.example/"})
     with pytest.raises(RegistryError, match="is not https://elsewhere.example/; run `fix` again"):
         apply_edits(text.replace(">-\n          ", ""), [stale], today=fx.TODAY, filename="r.yaml")

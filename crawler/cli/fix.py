@@ -61,7 +61,7 @@ def handle(args: argparse.Namespace) -> int:
     from crawler.errors import RegistryError, UsageError
     from crawler.files import atomic_write_text
     from crawler.fix.edit import apply_edits, registry_diff
-    from crawler.fix.plan import https_candidates, plan_fixes, summary_lines
+    from crawler.fix.plan import Edit, https_candidates, plan_fixes, summary_lines
     from crawler.registry import display_path, load_registry
     from crawler.snapshot import load_snapshot
 
@@ -86,7 +86,11 @@ def handle(args: argparse.Namespace) -> int:
     )
     if candidates and args.offline:
         plan.notes.append(f"{len(candidates)} http:// link(s) not tried as https:// (--offline)")
-    new_text = apply_edits(loaded.text, plan.edits, today=plan.date, filename=shown)
+    refused: list[tuple[Edit, str]] = []  # an odd link is left for a person; the others are still fixed
+    new_text = apply_edits(loaded.text, plan.edits, today=plan.date, filename=shown, refused=refused)
+    for edit, message in refused:
+        plan.edits.remove(edit)
+        plan.notes.append(f"{edit.old_url}: not edited: {message}")
     if args.plan is not None:
         try:
             atomic_write_text(args.plan, plan.model_dump_json(indent=2) + "\n")

@@ -80,11 +80,19 @@ def _line_end(text: str, pos: int) -> int:
     return end - 1 if end > 0 and text[end - 1] == "\r" else end
 
 
-def apply_edits(text: str, edits: Sequence[Edit], *, today: date, filename: str) -> str:
+def apply_edits(
+    text: str,
+    edits: Sequence[Edit],
+    *,
+    today: date,
+    filename: str,
+    refused: list[tuple[Edit, str]] | None = None,
+) -> str:
     """*text* with *edits* made in place; *text* itself when there are none.
 
-    Raises ``RegistryError`` (one sentence naming the file and line) when a link cannot be
-    located or edited in place; the caller then writes nothing.
+    An edit that cannot be made in place (the link moved since the plan, a url written over several
+    lines, an ``archived:`` key already there) raises ``RegistryError``, one sentence naming the file
+    and line; with a *refused* list it is appended there instead and the other edits are made.
     """
     if not edits:
         return text
@@ -95,34 +103,16 @@ def apply_edits(text: str, edits: Sequence[Edit], *, today: date, filename: str)
     stamp = f"(crawler fix {today.isoformat()})"
     ops: list[tuple[int, int, str]] = []  # (start, end, replacement) in the original text
     comments: dict[int, list[str]] = {}  # line end offset -> comment parts for that line
+    made: list[Edit] = []
     for edit in edits:
-        link = _link_node(root, edit, filename)
-        pair = _get(link, "url")
-        if pair is None or not isinstance(pair[1], ScalarNode) or pair[1].value != edit.old_url:
-            line = link.start_mark.line + 1
-            raise RegistryError(f"{filename}:{line}: this link's url is not {edit.old_url}; run `fix` again.")
-        key, value = pair
-        line = value.start_mark.line + 1
-        if value.style in ("|", ">") or value.start_mark.line != value.end_mark.line:
-            raise RegistryError(f"{filename}:{line}: the url spans several lines; edit it by hand.")
-        end_of_line = _line_end(text, value.end_mark.index)
-        if edit.field == "url":
-            ops.append((value.start_mark.index, value.end_mark.index, _scalar(edit.new_url, value.style)))
-            comments.setdefault(end_of_line, []).append(f"was {edit.old_url}")
-        elif _get(link, "archived") is not None:
-            raise RegistryError(f"{filename}:{line}: this link already has an archived: key; edit it by hand.")
-        elif link.flow_style:
-            ops.append((value.end_mark.index, value.end_mark.index, f", archived: {json.dumps(edit.new_url)}"))
-            comments.setdefault(end_of_line, []).append("archived copy accepted")
+        try:
+            _locate(root, text, edit, filename, stamp, ops, comments)
+        except RegistryError as exc:
+            if refused is None:
+                raise
+            refused.append((edit, str(exc)))
         else:
-            newline = "\r\n" if text[end_of_line : end_of_line + 2] == "\r\n" else "\n"
-            added = f"{' ' * key.start_mark.column}archived: {_scalar(edit.new_url, None)}  # archived copy accepted {stamp}"
-            at = end_of_line + len(newline)
-            if end_of_line == len(text):  # the url was on the last line, with no newline after it
-                added, at = newline + added, len(text)
-            else:
-                added += newline
-            ops.append((at, at, added))
+            made.append(edit)
     for end, parts in comments.items():
         start = text.rfind("\n", 0, end) + 1
         mine = _OUR_COMMENT.search(text[start:end])
@@ -131,8 +121,47 @@ def apply_edits(text: str, edits: Sequence[Edit], *, today: date, filename: str)
     new_text = text
     for start, end, replacement in sorted(ops, key=lambda op: (op[0], op[1]), reverse=True):
         new_text = new_text[:start] + replacement + new_text[end:]
-    _verify(text, new_text, edits, filename)
+    _verify(text, new_text, made, filename)
     return new_text
+
+
+def _locate(
+    root: Node,
+    text: str,
+    edit: Edit,
+    filename: str,
+    stamp: str,
+    ops: list[tuple[int, int, str]],
+    comments: dict[int, list[str]],
+) -> None:
+    """Add *edit*'s text operations to *ops* and its comment to *comments*, or raise ``RegistryError``."""
+    link = _link_node(root, edit, filename)
+    pair = _get(link, "url")
+    if pair is None or not isinstance(pair[1], ScalarNode) or pair[1].value != edit.old_url:
+        line = link.start_mark.line + 1
+        raise RegistryError(f"{filename}:{line}: this link's url is not {edit.old_url}; run `fix` again.")
+    key, value = pair
+    line = value.start_mark.line + 1
+    if value.style in ("|", ">") or value.start_mark.line != value.end_mark.line:
+        raise RegistryError(f"{filename}:{line}: the url spans several lines; edit it by hand.")
+    end_of_line = _line_end(text, value.end_mark.index)
+    if edit.field == "url":
+        ops.append((value.start_mark.index, value.end_mark.index, _scalar(edit.new_url, value.style)))
+        comments.setdefault(end_of_line, []).append(f"was {edit.old_url}")
+    elif _get(link, "archived") is not None:
+        raise RegistryError(f"{filename}:{line}: this link already has an archived: key; edit it by hand.")
+    elif link.flow_style:
+        ops.append((value.end_mark.index, value.end_mark.index, f", archived: {json.dumps(edit.new_url)}"))
+        comments.setdefault(end_of_line, []).append("archived copy accepted")
+    else:
+        newline = "\r\n" if text[end_of_line : end_of_line + 2] == "\r\n" else "\n"
+        added = f"{' ' * key.start_mark.column}archived: {_scalar(edit.new_url, None)}  # archived copy accepted {stamp}"
+        at = end_of_line + len(newline)
+        if end_of_line == len(text):  # the url was on the last line, with no newline after it
+            added, at = newline + added, len(text)
+        else:
+            added += newline
+        ops.append((at, at, added))
 
 
 def _verify(old_text: str, new_text: str, edits: Sequence[Edit], filename: str) -> None:

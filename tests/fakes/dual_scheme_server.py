@@ -68,7 +68,7 @@ class DualSchemeServer(ThreadingHTTPServer):
         self.hits: Counter[str] = Counter()
         self.tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         self.tls.load_cert_chain(TLS / "server.pem", TLS / "server.key")
-        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     def handle_error(self, request: object, client_address: object) -> None:
         return None  # a client that drops a handshake is not a test failure
