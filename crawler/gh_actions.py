@@ -252,7 +252,9 @@ def pr_body(plan: FixPlan, *, limit: int = PR_BODY_LIMIT, run_url: str | None = 
             )
     if plan.notes:
         lines += ["", "### Not proposed", ""] + [f"- {_md_text(note, 2 * _MAX_TEXT)}" for note in plan.notes]
-    note = lambda k: f"_{k} more line{_s(k)} cut to stay under GitHub's {limit:,}-character limit._"  # noqa: E731
+    def note(k: int) -> str:
+        return f"_{k} more line{_s(k)} cut to stay under GitHub's {limit:,}-character limit._"
+
     return _fit(lines, limit, issue_size, note)
 
 
@@ -417,7 +419,8 @@ def _fix_command(args: argparse.Namespace) -> str:
     except OSError as exc:
         raise CrawlerError(f"{args.plan}: cannot read the plan: {exc.strerror or exc}.") from None
     except ValidationError as exc:
-        raise CrawlerError(f"{args.plan}: not a plan written by `crawler fix --plan` ({exc.errors()[0]['msg']}).") from None
+        problem = exc.errors()[0]["msg"]
+        raise CrawlerError(f"{args.plan}: not a plan written by `crawler fix --plan` ({problem}).") from None
     return pr_body(plan, limit=args.limit, run_url=args.run_url)
 
 

@@ -94,8 +94,13 @@ def outcomes(now: datetime, http_ok: str = HTTP_OK, http_only: str = HTTP_ONLY) 
     return {
         data: Outcome(result=_ok(data, now, redirected, http_status=301), github=moved),
         "https://github.com/old-owner/OldName": Outcome(
-            result=_ok("https://github.com/old-owner/OldName", now, redirected, http_status=301,
-                       final_url="https://github.com/new-org/NewName"),
+            result=_ok(
+                "https://github.com/old-owner/OldName",
+                now,
+                redirected,
+                http_status=301,
+                final_url="https://github.com/new-org/NewName",
+            ),
             github=moved,
         ),
         "https://huggingface.co/datasets/someone/old-set": Outcome(
@@ -108,23 +113,44 @@ def outcomes(now: datetime, http_ok: str = HTTP_OK, http_only: str = HTTP_ONLY) 
             result=_ok("http://www.github.com/owner/repo.git/", now), github=_gh("owner/repo", 5, now)
         ),
         "https://docs.example.com/old-page#section": Outcome(
-            result=_ok("https://docs.example.com/old-page#section", now, redirected, http_status=308,
-                       final_url="https://docs.example.com/v2/new-page")
+            result=_ok(
+                "https://docs.example.com/old-page#section",
+                now,
+                redirected,
+                http_status=308,
+                final_url="https://docs.example.com/v2/new-page",
+            )
         ),
         "https://blog.example.com/2023/post": Outcome(
-            result=_ok("https://blog.example.com/2023/post", now, redirected, http_status=301,
-                       final_url="https://blog.example.com/")
+            result=_ok(
+                "https://blog.example.com/2023/post",
+                now,
+                redirected,
+                http_status=301,
+                final_url="https://blog.example.com/",
+            )
         ),
         DEAD: Outcome(
-            result=LinkResult(url=DEAD, status=LinkStatus.BROKEN, http_status=404, reason="Not found (HTTP 404).",
-                              cause="http-404", checked_at=now),
+            result=LinkResult(
+                url=DEAD,
+                status=LinkStatus.BROKEN,
+                http_status=404,
+                reason="Not found (HTTP 404).",
+                cause="http-404",
+                checked_at=now,
+            ),
             archive=ArchiveCopy(url=WAYBACK, source="wayback", captured_at=datetime(2024, 3, 2, 10, 15, tzinfo=UTC)),
         ),
         "https://github.com/lab/old-repo": Outcome(
             result=_ok("https://github.com/lab/old-repo", now),
-            github=_gh("lab/old-repo", 3, now, archived=True,
-                       notice="This repository has moved to https://github.com/lab/new-repo.",
-                       moved_to="https://github.com/lab/new-repo"),
+            github=_gh(
+                "lab/old-repo",
+                3,
+                now,
+                archived=True,
+                notice="This repository has moved to https://github.com/lab/new-repo.",
+                moved_to="https://github.com/lab/new-repo",
+            ),
         ),
     }
 

@@ -21,6 +21,7 @@ from tests.snapshot_factory import assert_golden, day
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "registry.yaml"
+HEAD = "version: 1\nentries:\n  - id: a\n    name: A\n    links:\n"  # a one-entry registry, before its links
 HTTPS_OK = {"https://corpus.example.org/download": True, "https://plain.example.org/": False}
 
 
@@ -46,8 +47,13 @@ def _all_ok_snapshot(text: str):
         for url in registry.unique_urls()
     }
     return build_snapshot(
-        registry, registry_path="registry.yaml", registry_sha256=sha256_hex(text), outcomes=outcomes,
-        previous=None, now=day(1), tool_version="0.1.0",
+        registry,
+        registry_path="registry.yaml",
+        registry_sha256=sha256_hex(text),
+        outcomes=outcomes,
+        previous=None,
+        now=day(1),
+        tool_version="0.1.0",
     )
 
 
@@ -77,18 +83,26 @@ def test_shipped_registry_edit_changes_one_line_and_keeps_every_comment():
     record.result.status = LinkStatus.REDIRECTED
     record.result.final_url = "https://github.com/microsoft/BioGPT-2"
     plan = plan_fixes(
-        parse_registry(text)[0], snapshot, registry_name="registry.yaml", snapshot_name="latest.json",
-        registry_sha256=sha256_hex(text), today=date(2026, 11, 30),
+        parse_registry(text)[0],
+        snapshot,
+        registry_name="registry.yaml",
+        snapshot_name="latest.json",
+        registry_sha256=sha256_hex(text),
+        today=date(2026, 11, 30),
     )
     new = apply_edits(text, plan.edits, today=plan.date, filename="registry.yaml")
     old_lines, new_lines = text.splitlines(keepends=True), new.splitlines(keepends=True)
     changed = [(a, b) for a, b in zip(old_lines, new_lines, strict=True) if a != b]
-    assert changed == [(
-        "      - url: https://github.com/microsoft/BioGPT\n",
-        "      - url: https://github.com/microsoft/BioGPT-2  # was https://github.com/microsoft/BioGPT "
-        "(crawler fix 2026-11-30)\n",
-    )]
-    assert [ln for ln in old_lines if ln.lstrip().startswith("#")] == [ln for ln in new_lines if ln.lstrip().startswith("#")]
+    assert changed == [
+        (
+            "      - url: https://github.com/microsoft/BioGPT\n",
+            "      - url: https://github.com/microsoft/BioGPT-2  # was https://github.com/microsoft/BioGPT "
+            "(crawler fix 2026-11-30)\n",
+        )
+    ]
+    assert [ln for ln in old_lines if ln.lstrip().startswith("#")] == [
+        ln for ln in new_lines if ln.lstrip().startswith("#")
+    ]
 
 
 # --------------------------------------------------------------------------- what is proposed
@@ -158,10 +172,17 @@ def test_accepting_an_archived_copy_adds_an_archived_key_golden():
 
 def test_accept_archived_in_a_flow_mapping_and_on_the_last_line():
     """Flow mappings get `, archived: "..."`; a url on the file's last line without a newline still works."""
-    text = fx.moved_yaml().replace(f"      - url: {fx.DEAD}\n        kind: data\n", f"      - {{url: {fx.DEAD}, kind: data}}\n")
-    new = apply_edits(text, [e for e in _plan(text, accept_archived=[fx.DEAD]).edits if e.field == "archived"],
-                      today=fx.TODAY, filename="r.yaml")
-    assert f'- {{url: {fx.DEAD}, archived: "{fx.WAYBACK}", kind: data}}  # archived copy accepted (crawler fix 2026-11-30)\n' in new
+    text = fx.moved_yaml().replace(
+        f"      - url: {fx.DEAD}\n        kind: data\n", f"      - {{url: {fx.DEAD}, kind: data}}\n"
+    )
+    new = apply_edits(
+        text,
+        [e for e in _plan(text, accept_archived=[fx.DEAD]).edits if e.field == "archived"],
+        today=fx.TODAY,
+        filename="r.yaml",
+    )
+    flow = f'- {{url: {fx.DEAD}, archived: "{fx.WAYBACK}", kind: data}}'
+    assert f"{flow}  # archived copy accepted (crawler fix 2026-11-30)\n" in new
     last = "version: 1\nentries:\n  - id: a\n    name: A\n    links:\n      - kind: data\n        url: " + fx.DEAD
     edit = Edit(entry_id="a", link_index=0, field="archived", old_url=fx.DEAD, new_url=fx.WAYBACK, changes=[])
     assert apply_edits(last, [edit], today=fx.TODAY, filename="r.yaml").endswith(
@@ -171,7 +192,7 @@ def test_accept_archived_in_a_flow_mapping_and_on_the_last_line():
 
 def test_a_second_fix_replaces_its_own_comment_instead_of_stacking():
     """A line fixed twice carries one `# was` comment, naming the URL it had before this fix."""
-    text = "version: 1\nentries:\n  - id: a\n    name: A\n    links:\n      - url: https://x.example/1\n        kind: docs\n"
+    text = HEAD + "      - url: https://x.example/1\n        kind: docs\n"
     one = Edit(entry_id="a", link_index=0, old_url="https://x.example/1", new_url="https://x.example/2", changes=[])
     once = apply_edits(text, [one], today=date(2026, 1, 1), filename="r.yaml")
     two = Edit(entry_id="a", link_index=0, old_url="https://x.example/2", new_url="https://x.example/3", changes=[])
@@ -182,9 +203,11 @@ def test_a_second_fix_replaces_its_own_comment_instead_of_stacking():
 
 def test_quoting_and_crlf_line_endings_are_kept():
     """Single and double quotes stay as written, a URL that needs quotes gets them, CRLF lines stay CRLF."""
-    text = ("version: 1\r\nentries:\r\n  - id: a\r\n    name: A\r\n    links:\r\n"
-            "      - url: 'https://x.example/1'\r\n        kind: docs\r\n"
-            "      - url: https://x.example/2\r\n        kind: docs\r\n")
+    text = (
+        "version: 1\r\nentries:\r\n  - id: a\r\n    name: A\r\n    links:\r\n"
+        "      - url: 'https://x.example/1'\r\n        kind: docs\r\n"
+        "      - url: https://x.example/2\r\n        kind: docs\r\n"
+    )
     edits = [
         Edit(entry_id="a", link_index=0, old_url="https://x.example/1", new_url="https://x.example/it's", changes=[]),
         Edit(entry_id="a", link_index=1, old_url="https://x.example/2", new_url="https://x.example/a,b", changes=[]),
@@ -196,8 +219,8 @@ def test_quoting_and_crlf_line_endings_are_kept():
 
 
 def test_an_edit_that_cannot_be_made_exactly_is_refused():
-    """A url no longer as planned, or written as a block scalar: one-sentence RegistryError, or set aside in `refused`."""
-    text = "version: 1\nentries:\n  - id: a\n    name: A\n    links:\n      - url: >-\n          https://x.example/1\n        kind: docs\n"
+    """A url no longer as planned, or a block scalar url: a one-sentence RegistryError, or set aside in `refused`."""
+    text = HEAD + "      - url: >-\n          https://x.example/1\n        kind: docs\n"
     edit = Edit(entry_id="a", link_index=0, old_url="https://x.example/1", new_url="https://x.example/2", changes=[])
     with pytest.raises(RegistryError, match=r"r.yaml:\d+: the url spans several lines; edit it by hand"):
         apply_edits(text, [edit], today=fx.TODAY, filename="r.yaml")
@@ -276,7 +299,10 @@ def test_cli_accept_archived(moved, capsys):
 def test_cli_errors_are_one_sentence_with_exit_2(moved, capsys, monkeypatch):
     """No snapshot, a snapshot of another registry, an unwritable registry: exit 2, one line naming the file."""
     assert main(["fix", "--registry", str(moved / "registry.yaml"), "--out", str(moved / "nowhere")]) == 2
-    assert capsys.readouterr().err.strip() == f"crawler: {moved / 'nowhere' / 'latest.json'}: no such snapshot; run `python -m crawler run` first."
+    assert (
+        capsys.readouterr().err.strip()
+        == f"crawler: {moved / 'nowhere' / 'latest.json'}: no such snapshot; run `python -m crawler run` first."
+    )
     other = moved / "other.json"
     other.write_text(dump_snapshot_json(_all_ok_snapshot(SHIPPED.read_text(encoding="utf-8"))), encoding="utf-8")
     assert main(_args(moved, "--snapshot", str(other))) == 2
@@ -294,3 +320,15 @@ def test_plan_json_round_trips():
     plan = _plan(fx.moved_yaml())
     assert FixPlan.model_validate_json(plan.model_dump_json()) == plan
     assert json.loads(plan.model_dump_json())["date"] == "2026-11-30"
+
+
+def test_a_readme_notice_naming_no_valid_url_is_not_proposed():
+    """A README that names something the registry cannot hold (a space in it) gives a note, not an edit."""
+    text = fx.moved_yaml()
+    snapshot = fx.snapshots(text)[-1]
+    for _, record in snapshot.links():
+        if record.github is not None and record.github.moved_to:
+            record.github.moved_to = "https://github.com/lab/new repo"
+    plan = _plan(text, snapshot)
+    assert all(e.old_url != "https://github.com/lab/old-repo" for e in plan.edits)
+    assert any("is not a URL the registry accepts" in note for note in plan.notes)

@@ -37,7 +37,9 @@ def test_offline_never_touches_the_network(tmp_path, capsys):
         http_ok = server.url("http", "/corpus")
         text = fx.moved_yaml(http_ok)
         (tmp_path / "registry.yaml").write_text(text, encoding="utf-8")
-        (tmp_path / "latest.json").write_text(dump_snapshot_json(fx.snapshots(text, http_ok=http_ok)[-1]), encoding="utf-8")
+        (tmp_path / "latest.json").write_text(
+            dump_snapshot_json(fx.snapshots(text, http_ok=http_ok)[-1]), encoding="utf-8"
+        )
         args = ["fix", "--registry", str(tmp_path / "registry.yaml"), "--snapshot", str(tmp_path / "latest.json")]
         assert main([*args, "--offline", "--allow-private"]) == 0
         assert not server.hits

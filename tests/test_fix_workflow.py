@@ -47,14 +47,25 @@ def _step() -> str:
 
 def _snapshot(text: str, renamed: bool) -> str:
     registry = Registry.model_validate(yaml.safe_load(text))
-    result = LinkResult(url=MOVED, status=LinkStatus.REDIRECTED if renamed else LinkStatus.OK, reason="ok", checked_at=NOW)
+    result = LinkResult(
+        url=MOVED, status=LinkStatus.REDIRECTED if renamed else LinkStatus.OK, reason="ok", checked_at=NOW
+    )
     meta = GitHubMeta(full_name="new/repo" if renamed else "old/repo", stars=1, forks=0, fetched_at=NOW)
     outcomes = {
         MOVED: Outcome(result=result, github=meta),
-        "https://example.org/": Outcome(result=LinkResult(url="https://example.org/", status=LinkStatus.OK, reason="ok", checked_at=NOW)),
+        "https://example.org/": Outcome(
+            result=LinkResult(url="https://example.org/", status=LinkStatus.OK, reason="ok", checked_at=NOW)
+        ),
     }
-    snap = build_snapshot(registry, registry_path="registry.yaml", registry_sha256=sha256_hex(text), outcomes=outcomes,
-                          previous=None, now=NOW, tool_version="0.1.0")
+    snap = build_snapshot(
+        registry,
+        registry_path="registry.yaml",
+        registry_sha256=sha256_hex(text),
+        outcomes=outcomes,
+        previous=None,
+        now=NOW,
+        tool_version="0.1.0",
+    )
     return dump_snapshot_json(snap)
 
 
@@ -94,7 +105,9 @@ class Job:
         (self.work / ".gitignore").write_text(".venv/\n")
 
     def git(self, *args: str, cwd: Path | None = None) -> str:
-        done = subprocess.run(["git", *args], cwd=cwd or self.work, env=self.env, capture_output=True, text=True, timeout=30)
+        done = subprocess.run(
+            ["git", *args], cwd=cwd or self.work, env=self.env, capture_output=True, text=True, timeout=30
+        )
         assert done.returncode == 0, done.stderr
         return done.stdout.strip()
 
@@ -111,8 +124,14 @@ class Job:
         self.gh_log.write_text("")
         self.git("switch", "--quiet", "main")
         self.git("reset", "--quiet", "--hard", "origin/main")
-        done = subprocess.run(["bash", "-e", "-c", _step()], cwd=self.work, env={**self.env, "FAKE_PR": open_pr},
-                              capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            ["bash", "-eo", "pipefail", "-c", _step()],  # as GitHub runs `run:` steps
+            cwd=self.work,
+            env={**self.env, "FAKE_PR": open_pr},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert done.returncode == 0, done.stdout + done.stderr
         return self.gh_log.read_text().splitlines()
 
@@ -157,4 +176,6 @@ def test_one_pull_request_created_updated_never_over_a_person_and_closed(tmp_pat
 
     job.git("push", "--quiet", "origin", f"{first.split()[0]}:refs/heads/{BRANCH}", "--force")  # the bot's again
     calls = job.run_step(open_pr="7")
-    assert calls[1:] == ["pr close 7 --delete-branch --comment Nothing left to fix (crawl: https://github.com/o/r/actions/runs/1)."]
+    assert calls[1:] == [
+        "pr close 7 --delete-branch --comment Nothing left to fix (crawl: https://github.com/o/r/actions/runs/1)."
+    ]

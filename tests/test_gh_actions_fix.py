@@ -23,8 +23,12 @@ HOSTILE = "@octocat #1 <script>alert(1)</script> [x](javascript:alert(1)) `tick`
 def _moved_plan() -> FixPlan:
     text = fx.moved_yaml()
     return plan_fixes(
-        fx.registry(text), fx.snapshots(text)[-1], registry_name="registry.yaml", snapshot_name="reports/latest.json",
-        registry_sha256=sha256_hex(text), today=fx.TODAY,
+        fx.registry(text),
+        fx.snapshots(text)[-1],
+        registry_name="registry.yaml",
+        snapshot_name="reports/latest.json",
+        registry_sha256=sha256_hex(text),
+        today=fx.TODAY,
         https_ok={"https://corpus.example.org/download": True, "https://plain.example.org/": False},
     )
 
@@ -40,12 +44,21 @@ def test_pr_body_escapes_what_the_web_and_contributors_wrote():
     """A README notice and redirect targets cannot inject markup, mentions, references or HTML."""
     text = sf.REGISTRY_YAML_BLOCK
     plan = plan_fixes(
-        sf.registry(text), sf.snapshot(1), registry_name="registry.yaml", snapshot_name="latest.json",
-        registry_sha256=sha256_hex(text), today=fx.TODAY,
+        sf.registry(text),
+        sf.snapshot(1),
+        registry_name="registry.yaml",
+        snapshot_name="latest.json",
+        registry_sha256=sha256_hex(text),
+        today=fx.TODAY,
     )
     plan.edits.append(
-        Edit(entry_id="x", link_index=0, old_url="https://github.com/a/b", new_url="https://github.com/a/c",
-             changes=[Change(cause="readme-notice", why=f"the repository's README says: {HOSTILE}")])
+        Edit(
+            entry_id="x",
+            link_index=0,
+            old_url="https://github.com/a/b",
+            new_url="https://github.com/a/c",
+            changes=[Change(cause="readme-notice", why=f"the repository's README says: {HOSTILE}")],
+        )
     )
     body = pr_body(plan)
     assert "<script>" not in body and "@octocat" not in body and "\n# Heading" not in body
@@ -66,10 +79,15 @@ def test_pr_body_stays_under_the_limit():
 def test_pr_body_with_only_suggestions():
     """No edit but an archived copy waiting: the body says 0 edits and names the copy and the command."""
     plan = FixPlan(
-        registry="registry.yaml", snapshot="latest.json", snapshot_generated_at=datetime(2026, 1, 5, tzinfo=UTC),
+        registry="registry.yaml",
+        snapshot="latest.json",
+        snapshot_generated_at=datetime(2026, 1, 5, tzinfo=UTC),
         date=fx.TODAY,
-        suggestions=[ArchiveSuggestion(entry_id="gone", url=fx.DEAD,
-                                       archive=ArchiveCopy(url=fx.WAYBACK, source="software-heritage"))],
+        suggestions=[
+            ArchiveSuggestion(
+                entry_id="gone", url=fx.DEAD, archive=ArchiveCopy(url=fx.WAYBACK, source="software-heritage")
+            )
+        ],
     )
     body = pr_body(plan)
     assert "**0 registry edits**" in body and "Software Heritage copy" in body

@@ -75,7 +75,7 @@ def test_crawl_runs_weekly_and_on_demand_never_overlapping_with_least_permission
 
 
 def test_only_the_monthly_schedule_or_a_manual_choice_passes_archive():
-    """The crawl step adds --archive when github.event.schedule is the monthly cron (ARCHIVE_CRON) or the input is ticked."""
+    """The crawl step adds --archive when github.event.schedule is the monthly cron or the manual input is ticked."""
     wf = load("crawl.yml")
     monthly = wf["on"]["schedule"][1]["cron"]
     assert wf["jobs"]["crawl"]["env"]["ARCHIVE_CRON"] == monthly
@@ -102,7 +102,8 @@ def test_the_crawl_step_passes_archive_only_on_the_monthly_run(tmp_path):
     fake.write_text('#!/bin/sh\necho "$@"\n')
     fake.chmod(0o755)
     script = f"cd {shlex.quote(str(tmp_path))}\n" + crawl["run"]
-    base = {"PATH": os.environ.get("PATH", ""), "CONFIRM_AFTER": "2", "ARCHIVE_CRON": wf["jobs"]["crawl"]["env"]["ARCHIVE_CRON"]}
+    archive_cron = wf["jobs"]["crawl"]["env"]["ARCHIVE_CRON"]
+    base = {"PATH": os.environ.get("PATH", ""), "CONFIRM_AFTER": "2", "ARCHIVE_CRON": archive_cron}
     weekly, monthly = (s["cron"] for s in wf["on"]["schedule"])
     assert "--archive" in _bash(script, {**base, "SCHEDULE": monthly, "ARCHIVE_INPUT": ""})
     assert "--archive" not in _bash(script, {**base, "SCHEDULE": weekly, "ARCHIVE_INPUT": ""})

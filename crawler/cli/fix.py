@@ -34,10 +34,17 @@ exit codes: 0 done (diff printed, or the edits written), 1 something to fix with
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = new_parser(sub, "fix", "Propose registry edits (redirects, renames, https, canonical URLs) from the newest snapshot.", EXAMPLES)
+    p = new_parser(
+        sub,
+        "fix",
+        "Propose registry edits (redirects, renames, https, canonical URLs) from the newest snapshot.",
+        EXAMPLES,
+    )
     add_registry_option(p)
     add_output_options(p)
-    p.add_argument("--snapshot", type=Path, default=None, metavar="PATH", help="snapshot to read (default: OUT/latest.json)")
+    p.add_argument(
+        "--snapshot", type=Path, default=None, metavar="PATH", help="snapshot to read (default: OUT/latest.json)"
+    )
     p.add_argument("--apply", action="store_true", help="write the edits into the registry instead of printing a diff")
     p.add_argument("--check", action="store_true", help="exit 1 when there is something to fix")
     p.add_argument("--offline", action="store_true", help="do not check the https:// form of http:// links")

@@ -32,7 +32,9 @@ from crawler.registry import parse_registry
 __all__ = ["apply_edits", "comment_marker", "registry_diff"]
 
 # What this command wrote on an earlier run; replaced (not stacked) when the line changes again.
-_OUR_COMMENT = re.compile(r"[ \t]+# (?:was \S+|archived copy accepted)(?:; was \S+)* \(crawler fix \d{4}-\d{2}-\d{2}\)$")
+_OUR_COMMENT = re.compile(
+    r"[ \t]+# (?:was \S+|archived copy accepted)(?:; was \S+)* \(crawler fix \d{4}-\d{2}-\d{2}\)$"
+)
 # A URL that reads back as itself as a plain scalar, in block and in flow context alike.
 _PLAIN_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^\s,\[\]{}'\"]*$")
 
@@ -155,7 +157,9 @@ def _locate(
         comments.setdefault(end_of_line, []).append("archived copy accepted")
     else:
         newline = "\r\n" if text[end_of_line : end_of_line + 2] == "\r\n" else "\n"
-        added = f"{' ' * key.start_mark.column}archived: {_scalar(edit.new_url, None)}  # archived copy accepted {stamp}"
+        added = (
+            f"{' ' * key.start_mark.column}archived: {_scalar(edit.new_url, None)}  # archived copy accepted {stamp}"
+        )
         at = end_of_line + len(newline)
         if end_of_line == len(text):  # the url was on the last line, with no newline after it
             added, at = newline + added, len(text)

@@ -6,9 +6,10 @@ Each registry link is matched to the snapshot by URL, and its new URL is built i
 1. **GitHub rename or transfer**: ``GitHubMeta.full_name`` (the API's canonical ``owner/name``)
    differs from the URL's, other than by case (GitHub's names are case-insensitive). Only the
    owner and name segments are replaced; the rest of the path, the query and the fragment stay.
-   GitHub keeps redirecting the old name after a rename or a transfer, but only until someone
-   creates a repository under it (docs.github.com, "Renaming a repository" and "Transferring a
-   repository"), so the registry should follow the new name.
+   GitHub redirects the old name after a rename or a transfer (docs.github.com/en/repositories/
+   creating-and-managing-repositories/renaming-a-repository), but only until someone creates a
+   repository under the old name (GitHub staff in github.com/orgs/community/discussions/22669),
+   so the registry should follow the new name.
 2. **Hugging Face rename**: ``HuggingFaceMeta.id`` (the Hub API's canonical id) differs from the
    URL's, other than by case; the id segments are replaced the same way.
 3. **Permanent redirect**: a ``redirected`` link's ``result.final_url`` (the end of its leading
@@ -38,7 +39,17 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from pydantic import BaseModel, ConfigDict, Field
 
 from crawler.errors import SnapshotError, UsageError
-from crawler.models import ArchiveCopy, GitHubMeta, HuggingFaceMeta, LinkRecord, LinkStatus, Registry, Snapshot
+from crawler.models import (
+    ArchiveCopy,
+    GitHubMeta,
+    HuggingFaceMeta,
+    Link,
+    LinkRecord,
+    LinkStatus,
+    Registry,
+    Snapshot,
+    check_http_url,
+)
 from crawler.registry import canonical_github_url
 from crawler.sources.github_urls import GITHUB_HOSTS, parse_github_url
 from crawler.sources.huggingface import parse_hf_url
@@ -54,7 +65,9 @@ __all__ = [
     "summary_lines",
 ]
 
-Cause = Literal["github-rename", "huggingface-rename", "redirect", "readme-notice", "https", "canonical-github", "archived"]
+Cause = Literal[
+    "github-rename", "huggingface-rename", "redirect", "readme-notice", "https", "canonical-github", "archived"
+]
 
 
 class _Model(BaseModel):
@@ -181,35 +194,65 @@ def _records(snapshot: Snapshot) -> dict[str, LinkRecord]:
     return out
 
 
+def _renamed(url: str, record: LinkRecord) -> tuple[str, Change] | None:
+    """Steps 1 and 2: the API's canonical name, when it differs from the URL's."""
+    gh = record.github
+    renamed = _github_rename(url, gh)
+    if renamed is not None and gh is not None:
+        return renamed, Change(
+            cause="github-rename", why=f"GitHub says the repository is now {gh.full_name} (renamed or transferred)"
+        )
+    hf = record.huggingface
+    renamed = _hf_rename(url, hf)
+    if renamed is not None and hf is not None:
+        return renamed, Change(
+            cause="huggingface-rename", why=f"Hugging Face says the {hf.repo_type} is now {hf.id} (renamed)"
+        )
+    return None
+
+
+def _redirected(url: str, record: LinkRecord, notes: list[str]) -> tuple[str, Change] | None:
+    """Step 3: where a permanent redirect leads, unless that is the site's home page."""
+    final = record.result.final_url
+    if record.result.status is not LinkStatus.REDIRECTED or not final or final == url:
+        return None
+    if _home_page_of_deeper(url, final):
+        notes.append(
+            f"{url}: not proposed: it redirects to the site's home page {final}, as sites do for a removed page"
+        )
+        return None
+    code = f" (HTTP {record.result.http_status})" if record.result.http_status else ""
+    return _with_fragment(url, final), Change(cause="redirect", why=f"the address redirects permanently{code}")
+
+
+def _announced(url: str, current: str, record: LinkRecord) -> tuple[str, Change] | None:
+    """Step 4: the URL a repository's README says it moved to, for links to the repository itself."""
+    gh = record.github
+    ref = parse_github_url(url)
+    if gh is None or not gh.moved_to or ref is None or ref.kind is not None:
+        return None
+    if not gh.moved_to.startswith(("https://", "http://")) or gh.moved_to.rstrip("/") == current.rstrip("/"):
+        return None
+    notice = gh.notice or "moved"
+    return gh.moved_to, Change(cause="readme-notice", why=f"the repository's README says: \u201c{notice}\u201d")
+
+
 def _new_url(url: str, record: LinkRecord, https_ok: Mapping[str, bool], notes: list[str]) -> tuple[str, list[Change]]:
+    """The link's new URL and why (steps 1 to 6 of the module docstring); *url* and [] when it stays."""
+    if record.result.status is LinkStatus.BROKEN:
+        return url, []
+    fresh = _checkable(record)
     changes: list[Change] = []
     new = url
-    if record.result.status is LinkStatus.BROKEN:
-        return url, changes
-    fresh = _checkable(record)
-    renamed = _github_rename(new, record.github) if fresh else None
-    if renamed is not None and record.github is not None:
-        changes.append(Change(cause="github-rename", why=f"GitHub says the repository is now {record.github.full_name} (renamed or transferred)"))
-        new = renamed
-    hf = _hf_rename(new, record.huggingface) if fresh and renamed is None else None
-    if hf is not None and record.huggingface is not None:
-        what = record.huggingface.repo_type
-        changes.append(Change(cause="huggingface-rename", why=f"Hugging Face says the {what} is now {record.huggingface.id} (renamed)"))
-        new = hf
-    final = record.result.final_url
-    if not changes and record.result.status is LinkStatus.REDIRECTED and final and final != url:
-        if _home_page_of_deeper(url, final):
-            notes.append(f"{url}: not proposed: it redirects to the site's home page {final}, as sites do for a removed page")
-        else:
-            code = f" (HTTP {record.result.http_status})" if record.result.http_status else ""
-            changes.append(Change(cause="redirect", why=f"the address redirects permanently{code} to the new one"))
-            new = _with_fragment(url, final)
-    moved_to = record.github.moved_to if record.github is not None else None
-    ref = parse_github_url(url)
-    if fresh and moved_to and renamed is None and ref is not None and ref.kind is None and moved_to.startswith(("https://", "http://")) and moved_to.rstrip("/") != new.rstrip("/"):
-        notice = (record.github.notice if record.github else None) or "moved"
-        changes.append(Change(cause="readme-notice", why=f"the repository's README says: \u201c{notice}\u201d"))
-        new = moved_to
+    renamed = _renamed(url, record) if fresh else None
+    step = renamed or (_redirected(url, record, notes) if fresh else None)
+    if step is not None:
+        new, change = step
+        changes.append(change)
+    step = _announced(url, new, record) if fresh and renamed is None else None
+    if step is not None:
+        new, change = step
+        changes.append(change)
     if new == url and url.startswith("http://") and fresh:
         candidate = https_form(url)
         if https_ok.get(candidate):
@@ -221,7 +264,42 @@ def _new_url(url: str, record: LinkRecord, https_ok: Mapping[str, bool], notes: 
     if canonical is not None:
         changes.append(Change(cause="canonical-github", why="the canonical GitHub form (the one `validate` asks for)"))
         new = canonical
+    try:
+        check_http_url(new)
+    except ValueError:  # a README or a server named something the registry cannot hold
+        notes.append(f"{url}: not proposed: {new!r} is not a URL the registry accepts")
+        return url, []
     return new, changes
+
+
+def _archived(
+    entry_id: str, index: int, link: Link, record: LinkRecord, accepted: Collection[str], confirm_after: int
+) -> Edit | ArchiveSuggestion | None:
+    """The accepted archived copy as an edit, a confirmed-broken link's copy as a suggestion, or None."""
+    archive = record.archive
+    if archive is None or link.archived == archive.url:
+        return None
+    if link.url in accepted:
+        when = f" of {archive.captured_at.date().isoformat()}" if archive.captured_at else ""
+        why = f"the link is gone; the maintainer accepted the {archive.source} copy{when}"
+        return Edit(
+            entry_id=entry_id,
+            link_index=index,
+            field="archived",
+            old_url=link.url,
+            new_url=archive.url,
+            changes=[Change(cause="archived", why=why)],
+        )
+    confirmed = record.result.status is LinkStatus.BROKEN and record.consecutive_failures >= confirm_after
+    if link.archived is not None or not confirmed:
+        return None
+    return ArchiveSuggestion(
+        entry_id=entry_id,
+        url=link.url,
+        archive=archive,
+        failing_since=record.failing_since,
+        consecutive_failures=record.consecutive_failures,
+    )
 
 
 def plan_fixes(
@@ -281,29 +359,15 @@ def plan_fixes(
                     notes_seen.add(note)
                     plan.notes.append(note)
             if changes and new != link.url:
-                plan.edits.append(Edit(entry_id=entry.id, link_index=index, old_url=link.url, new_url=new, changes=changes))
-            archive = record.archive
-            if archive is None or (record.result.status is not LinkStatus.BROKEN and link.url not in accepted):
-                continue
-            if link.url in accepted:
-                if link.archived != archive.url:
-                    when = f" of {archive.captured_at.date().isoformat()}" if archive.captured_at else ""
-                    why = f"the link is gone; the maintainer accepted the {archive.source} copy{when}"
-                    plan.edits.append(
-                        Edit(entry_id=entry.id, link_index=index, field="archived", old_url=link.url,
-                             new_url=archive.url, changes=[Change(cause="archived", why=why)])
-                    )
-            elif link.archived is None and record.consecutive_failures >= confirm_after and link.url not in suggested:
-                suggested.add(link.url)
-                plan.suggestions.append(
-                    ArchiveSuggestion(
-                        entry_id=entry.id,
-                        url=link.url,
-                        archive=archive,
-                        failing_since=record.failing_since,
-                        consecutive_failures=record.consecutive_failures,
-                    )
+                plan.edits.append(
+                    Edit(entry_id=entry.id, link_index=index, old_url=link.url, new_url=new, changes=changes)
                 )
+            waiting = _archived(entry.id, index, link, record, accepted, confirm_after)
+            if isinstance(waiting, Edit):
+                plan.edits.append(waiting)
+            elif waiting is not None and waiting.url not in suggested:
+                suggested.add(waiting.url)
+                plan.suggestions.append(waiting)
     return plan
 
 
@@ -318,5 +382,7 @@ def summary_lines(plan: FixPlan) -> list[str]:
             f"accept it with --accept-archived {s.url}"
         )
     n = len(plan.edits)
-    lines.append(f"{n} edit{'' if n == 1 else 's'} proposed for {plan.registry}" if n else f"nothing to fix in {plan.registry}")
+    lines.append(
+        f"{n} edit{'' if n == 1 else 's'} proposed for {plan.registry}" if n else f"nothing to fix in {plan.registry}"
+    )
     return lines

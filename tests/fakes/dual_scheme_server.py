@@ -49,13 +49,13 @@ class _Handler(BaseHTTPRequestHandler):
         if body:
             self.wfile.write(payload)
 
-    def do_GET(self) -> None:  # noqa: N802 - the http.server naming
+    def do_GET(self) -> None:
         self._answer(True)
 
-    def do_HEAD(self) -> None:  # noqa: N802
+    def do_HEAD(self) -> None:
         self._answer(False)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - quiet in tests
+    def log_message(self, format: str, *args: object) -> None:
         return None
 
 
