@@ -332,3 +332,22 @@ def test_a_readme_notice_naming_no_valid_url_is_not_proposed():
     plan = _plan(text, snapshot)
     assert all(e.old_url != "https://github.com/lab/old-repo" for e in plan.edits)
     assert any("is not a URL the registry accepts" in note for note in plan.notes)
+
+
+def test_every_link_of_the_shipped_registry_can_be_edited_in_place():
+    """Moving every URL of the shipped registry changes exactly the url lines; every other line stays."""
+    text = SHIPPED.read_text(encoding="utf-8")
+    registry, _ = parse_registry(text)
+    edits = [
+        Edit(entry_id=entry.id, link_index=i, old_url=link.url, new_url=link.url + "-moved", changes=[])
+        for entry in registry.entries
+        for i, link in enumerate(entry.links)
+    ]
+    new = apply_edits(text, edits, today=fx.TODAY, filename="registry.yaml")
+    old_lines, new_lines = text.splitlines(), new.splitlines()
+    changed = [(a, b) for a, b in zip(old_lines, new_lines, strict=True) if a != b]
+    assert len(changed) == len(edits) > 20
+    for before, after in changed:
+        url = before.split("url: ", 1)[1].split()[0]
+        assert after.startswith(before.split(" #")[0].replace(url, url + "-moved"))
+        assert after.endswith(f"# was {url} (crawler fix 2026-11-30)")

@@ -91,8 +91,9 @@ def handle(args: argparse.Namespace) -> int:
         accept_archived=args.accept_archived,
         confirm_after=args.confirm_after,
     )
-    if candidates and args.offline:
-        plan.notes.append(f"{len(candidates)} http:// link(s) not tried as https:// (--offline)")
+    if candidates and (args.offline or not https_ok):
+        why = "--offline" if args.offline else "the network looks down"
+        plan.notes.append(f"{len(candidates)} http:// link(s) not tried as https:// ({why})")
     refused: list[tuple[Edit, str]] = []  # an odd link is left for a person; the others are still fixed
     new_text = apply_edits(loaded.text, plan.edits, today=plan.date, filename=shown, refused=refused)
     for edit, message in refused:
