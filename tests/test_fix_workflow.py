@@ -40,6 +40,8 @@ MOVED = "https://github.com/old/repo"
 
 def _step() -> str:
     workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "crawl.yml").read_text(encoding="utf-8"))
+    (checkout,) = [s for s in workflow["jobs"]["crawl"]["steps"] if s.get("uses", "").startswith("actions/checkout@")]
+    assert checkout["with"]["fetch-depth"] == 0  # `git log HEAD..BRANCH` needs main's history to tell whose commits
     (step,) = [s for s in workflow["jobs"]["crawl"]["steps"] if "-m crawler fix" in s.get("run", "")]
     assert step["env"]["GH_TOKEN"] == "${{ github.token }}"
     return step["run"]
