@@ -90,11 +90,16 @@ class Link(_Strict):
     kind: LinkKind
     label: str | None = Field(default=None, description="Text the source writes next to the URL.")
     note: str | None = Field(default=None, description="Why this link is odd, e.g. it belongs to another project.")
+    archived: str | None = Field(
+        default=None,
+        description="An archived copy of a link that is gone, accepted by the maintainer "
+        "(`python -m crawler fix --accept-archived URL`); `url` stays as cited.",
+    )
 
-    @field_validator("url")
+    @field_validator("url", "archived")
     @classmethod
-    def _absolute_http(cls, v: str) -> str:
-        return check_http_url(v)
+    def _absolute_http(cls, v: str | None) -> str | None:
+        return None if v is None else check_http_url(v)
 
 
 class Entry(_Strict):
