@@ -19,7 +19,8 @@ def test_front_matter_and_headers_come_from_the_source():
     assert text.startswith(f.FRONT_MATTER + "\n\n")
     header = next(line for line in text.splitlines() if line.startswith("| 模型"))
     assert header == (
-        "| 模型 | 开源地址 | 所用数据 | 数据下载地址 | ⭐ Stars | 许可证 License | 最近提交 Last commit | 链接状态 Health |"
+        "| 模型 | 开源地址 | 所用数据 | 数据下载地址 | ⭐ Stars | 许可证 License | 最近提交 Last commit"
+        " | 数据获取 Data access | 链接状态 Health |"
     )
 
 
