@@ -18,8 +18,8 @@ EXAMPLES = """\
   python -m crawler import README.md --columns "model=Model Weight,data=Data,extra=Backbone"
 
 Tables: every GitHub-flavoured form (any dash count, alignment colons, escaped pipes, no outer
-pipes). By default the table with the most links is read, or the bulleted items if they hold
-more links; every table found is listed on stderr. Columns get roles from their headers (English
+pipes). By default the table with the most links is read (the bulleted items when no table has
+links); every table and the bulleted list found are listed on stderr. Columns get roles from their headers (English
 or Chinese: model/模型, code/GitHub/代码, weights/checkpoint/权重, data/dataset/数据, paper/论文,
 date/日期, licence/许可) and from their links' hosts; --columns ROLE=HEADER overrides (roles:
 name description code model data training paper date license link category extra). A column with
@@ -85,6 +85,9 @@ def handle(args: argparse.Namespace) -> int:
         n_links = sum(kinds.values())
         per_kind = ", ".join(f"{n} {kind}" for kind, n in kinds.most_common())
         print(f"{source}: {len(registry.entries)} rows, {n_links} links ({per_kind or 'none'}) -> {shown}", file=err)
+    bullets = next((t for t in imported.tables if t.startswith("bulleted list")), None)
+    if args.quiet == 0 and bullets and not bullets.endswith("(chosen)"):
+        print(f"{source}: note: a table was read; --bullets reads the bulleted list instead", file=err)
     for problem in imported.problems:
         print(f"{source}:{problem}", file=err)
     if not link_columns(imported):

@@ -96,11 +96,9 @@ def parse_markdown(
         chosen: Table | None = tables[table - 1]
     elif bullets:
         chosen = None
-    else:  # the table with the most links, unless the bullets hold more (an awesome-list with a side table)
+    else:  # the table with the most links (the first of equals); the bullets only when no table has links
         with_links = [t for t in tables if t.link_count]
         chosen = max(with_links, key=lambda t: t.link_count) if with_links else None
-        if chosen is not None and bullet_links > chosen.link_count:
-            chosen = None
         if chosen is None and not rows and tables:
             chosen = max(tables, key=lambda t: len(t.rows))  # a table without links: imported, with a warning
     if chosen is not None:
@@ -159,7 +157,7 @@ def _from_rows(rows: list[Row], title: str | None, front_matter: str | None, sou
     taken: set[str] = set()
     for row in rows:
         add_row(result, row, taken)
-    mark_duplicates(result.entries)
+    mark_duplicates(result.entries, by_repository=False)  # a model and its dataset share a repository
     return result
 
 

@@ -90,6 +90,8 @@ def _name_parts(raw: str) -> tuple[str | None, str, str, Cell]:
 
 def _row(item: _Item) -> Row | None:
     tag, name, description, cell = _name_parts(item.raw)
+    if not cell.links:
+        return None  # a link-less item is a sub-heading for the items under it
     links = list(cell.links)
     for child in _descendants(item):
         links.extend(parse_cell(child.raw).links)

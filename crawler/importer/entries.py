@@ -37,8 +37,9 @@ _BASE_MODEL = [
     re.compile(rf"对\s*{_MODEL_NAME}\s*进行"),
     re.compile(rf"微调\s*{_MODEL_NAME}"),
 ]
-# Links are listed code first, then the name's, then data, then the rest, as the seed's registry does.
-_ORDER = {CODE: 0, NAME: 1, DATA: 2, TRAINING: 3}
+# Links are listed code first, then the name's, then the other columns in order, the training text's last
+# (the seed's registry does so).
+_ORDER = {CODE: 0, NAME: 1, TRAINING: 3}
 
 
 @dataclass
@@ -75,7 +76,7 @@ def add_row(result: ImportResult, row: Row, taken: set[str]) -> None:
     found: list[tuple[int, int, Found, LinkKind, str]] = []
     notes: list[str] = []
     extra: dict[str, str] = {}
-    ordered = sorted(enumerate(row.cells), key=lambda item: (_ORDER.get(item[1][1] or "", 4), item[0]))
+    ordered = sorted(enumerate(row.cells), key=lambda item: (_ORDER.get(item[1][1] or "", 2), item[0]))
     for col, (header, role, _raw, cell) in ordered:
         for problem in cell.problems:
             result.problems.append(f"{row.line}: column {header!r}: {problem}")
@@ -92,7 +93,7 @@ def add_row(result: ImportResult, row: Row, taken: set[str]) -> None:
             if role == NAME and any(f.url == g.url for *_, g, _k, _h in found):
                 continue  # the name is a link to the row's own repository: one link is enough
             kind_role = DATA if role == NAME and dataset_list else role
-            found.append((_ORDER.get(role or "", 4), col, f, _kind(f, kind_role), header))
+            found.append((_ORDER.get(role or "", 2), col, f, _kind(f, kind_role), header))
     links: list[Link] = []
     for j, (_o, _c, f, kind, header) in enumerate(found):
         # Inside prose the text before a bare URL is a sentence, not a label.
@@ -185,12 +186,12 @@ def _repository(entry: Entry) -> str | None:
     return None
 
 
-def mark_duplicates(entries: list[Entry]) -> None:
-    """Later rows repeating an earlier row's name or repository point at it with ``duplicate_of``."""
+def mark_duplicates(entries: list[Entry], *, by_repository: bool = True) -> None:
+    """Later rows repeating an earlier row's name (or repository) point at it with ``duplicate_of``."""
     by_name: dict[str, Entry] = {}
     by_repo: dict[str, Entry] = {}
     for row, entry in enumerate(entries, start=1):
-        repo = (_repository(entry) or "").lower()
+        repo = (_repository(entry) or "").lower() if by_repository else ""
         original = by_name.get(entry.name.casefold()) or (by_repo.get(repo) if repo else None)
         if original is not None:
             first = next(e for e in entries if e.id == (original.duplicate_of or original.id))
