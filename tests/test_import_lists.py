@@ -376,3 +376,17 @@ def test_cli_warns_and_exits_0_without_a_link_column(tmp_path):
     assert "t.md: warning: no column holds links" in out.stderr and "--columns code=HEADER" in out.stderr
     bad = _cli("import", "t.md", "--columns", "code", cwd=tmp_path)
     assert bad.returncode == 2 and "--columns: 'code' is not ROLE=HEADER" in bad.stderr
+
+
+def test_cli_reads_the_bullets_or_a_chosen_table(tmp_path):
+    """--bullets reads the bulleted list of a file with tables; --table N another table; both at once is refused."""
+    (tmp_path / "l.md").write_text(AI4MED + "\n## More\n\n- [X](https://github.com/x/x) - y\n", encoding="utf-8")
+    bullets = _cli("import", "l.md", "--bullets", cwd=tmp_path)
+    assert bullets.returncode == 0, bullets.stderr
+    assert "l.md: bulleted list: 1 items with links, 1 links (chosen)" in bullets.stderr
+    assert "l.md: columns: Category -> category, Name -> name, Description -> description, Links -> link" in bullets.stderr
+    second = _cli("import", "l.md", "--table", "2", cwd=tmp_path)
+    assert second.returncode == 0 and "l.md: 1 rows, 2 links (1 paper, 1 data)" in second.stderr
+    assert "note: a table was read; --bullets reads the bulleted list instead" in second.stderr
+    both = _cli("import", "l.md", "--table", "2", "--bullets", cwd=tmp_path)
+    assert both.returncode == 2 and "not allowed with argument" in both.stderr

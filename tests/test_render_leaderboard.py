@@ -169,3 +169,15 @@ def test_hand_written_registry_without_roles_gets_them_from_its_headers():
     row = dict(zip(header, biomedlm, strict=True))
     assert row["开源地址"] == "https://github.com/stanford-crfm/BioMedLM"
     assert row["数据下载地址"] == "Pile \\| PubMed https://github.com/thoppe/The-Pile-PubMed"
+
+
+def test_a_bulleted_list_keeps_category_name_description_and_links():
+    """A bulleted list's leaderboard: its category, name (with the name's own link), description and links."""
+    md = "## Models\n\n- [Med-PaLM](https://sites.research.google/med-palm/) - Google's model [[Code]](https://github.com/a/b)\n"
+    registry, _ = parse_registry(markdown_to_registry_yaml(md, source_file="b.md"), "registry.yaml")
+    snap = build_snapshot(registry, registry_path="registry.yaml", registry_sha256="0" * 64, outcomes={},
+                          previous=None, now=T, tool_version="test")
+    header, _, row = _table(render_leaderboard(snap))
+    assert header[:4] == ["Category", "Name", "Description", "Links"]
+    assert row[:4] == ["Models", "Med-PaLM https://sites.research.google/med-palm/", "Google's model",
+                       "Code https://github.com/a/b"]

@@ -103,6 +103,8 @@ def parse_markdown(
             chosen = max(tables, key=lambda t: len(t.rows))  # a table without links: imported, with a warning
     if chosen is not None:
         result = _from_table(chosen, columns or {}, title, front_matter, source_file, where)
+    elif columns:
+        raise RegistryError(f"{where}:1: --columns applies to a table, and the bulleted list is read")
     else:
         if not rows:
             raise RegistryError(f"{where}:1: no Markdown table found (a header row, then a '| --- |' row), "

@@ -2,8 +2,10 @@
 
 Shared by the leaderboard (and meant for index.html): one wording everywhere. Sizes use decimal
 units (1 kB = 1000 bytes), as Hugging Face and Zenodo display them. Hugging Face ``downloads`` is the
-Hub's count over the last 30 days (huggingface_hub ``ModelInfo.downloads``: "Number of downloads of
-the model over the last 30 days"), hence the "/30d".
+Hub's count over the last 30 days (huggingface_hub ``hf_api.py``, ``ModelInfo`` docstring: "downloads:
+Number of downloads of the model over the last 30 days", beside ``downloads_all_time``), hence "/30d".
+Hugging Face ``gated`` is ``auto`` or ``manual`` (the same docstring: "whether there is manual or
+automatic approval"), shown as ``gated (manual)``.
 """
 
 from __future__ import annotations

@@ -94,7 +94,7 @@ def _cell(entry: EntryRecord, header: str, role: str | None, links: list[LinkRec
     if role == NAME:
         # The seed's name cell is the name followed by a short description; the registry splits them.
         name = f"{entry.name} {entry.description}" if entry.description and not has_description else entry.name
-        return md_cell(name)
+        return " ".join([md_cell(name), *(md_url(link.url) for link in links)])  # the name's own link, if any
     if role == DESCRIPTION:
         return md_cell(entry.description)
     if role == TRAINING:
