@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from crawler.history import day_of
+from crawler.history import day_of, is_confirmed
 from crawler.models import Access, LinkRecord, LinkStatus
 from crawler.render.columns import HEALTH_MARKS
 
@@ -34,13 +34,19 @@ def human_size(size: int | None) -> str:
     return f"{value:.1f} {_UNITS[unit]}" if value < 10 else f"{value:.0f} {_UNITS[unit]}"
 
 
-def availability(link: LinkRecord) -> str:
-    """One glyph for the link's state; words where a glyph would mislead (login walls, archived copies)."""
+def availability(link: LinkRecord, *, confirm_after: int = 2) -> str:
+    """One glyph for the link's state; words where a glyph would mislead (login walls, archived copies).
+
+    A broken link with an archived copy reads "gone" only once confirmed (``confirm_after`` failing
+    runs in a row, as in ``broken-links.md``); before that the copy is named without the verdict.
+    """
     if link.result.cause == "unverifiable-host":
         return UNVERIFIABLE
     if link.result.status is LinkStatus.BROKEN and link.archive is not None:
         when = day_of(link.archive.captured_at).isoformat() if link.archive.captured_at else "unknown date"
-        return f"❌ gone; archived copy of {when}"
+        if is_confirmed(link, confirm_after):
+            return f"❌ gone; archived copy of {when}"
+        return f"❌ not confirmed yet; archived copy of {when}"
     return HEALTH_MARKS[link.result.status]
 
 
@@ -86,9 +92,9 @@ def link_name(link: LinkRecord) -> str:
     return "/".join(segments[-2:]) if segments else (parts.hostname or link.url)
 
 
-def link_facts(link: LinkRecord) -> list[str]:
+def link_facts(link: LinkRecord, *, confirm_after: int = 2) -> list[str]:
     """The facts one link shows, in order: availability, access, licence, size, downloads, likes, archived, stale."""
-    facts = [availability(link), access_word(link), _licence(link)]
+    facts = [availability(link, confirm_after=confirm_after), access_word(link), _licence(link)]
     meta, hf, gh = link.meta, link.huggingface, link.github
     size = meta.size_bytes if meta is not None else None
     facts.append(human_size(size))

@@ -104,14 +104,15 @@ def _cell(entry: EntryRecord, header: str, role: str | None, links: list[LinkRec
     return _links_text(links, role, entry.extra.get(header, ""))
 
 
-def _data_access(entry: EntryRecord) -> str:
+def _data_access(entry: EntryRecord, confirm_after: int) -> str:
     """What each data link (and each Hugging Face link) offers, ``name: fact, fact``, joined by ``; ``."""
     shown = [link for link in entry.links if link.kind.is_data or link.huggingface is not None
              or (link.meta is not None and link.meta.source == "huggingface")]
-    return "; ".join(f"{md_cell(link_name(link))}: {md_literal(', '.join(link_facts(link)))}" for link in shown)
+    return "; ".join(f"{md_cell(link_name(link))}: {md_literal(', '.join(link_facts(link, confirm_after=confirm_after)))}"
+                     for link in shown)
 
 
-def _row(entry: EntryRecord, layout: list[tuple[str, str | None]]) -> list[str]:
+def _row(entry: EntryRecord, layout: list[tuple[str, str | None]], confirm_after: int) -> list[str]:
     placed = _placement(entry, layout)
     has_description = any(r == DESCRIPTION for _, r in layout)
     gh = primary_github(entry)
@@ -123,7 +124,7 @@ def _row(entry: EntryRecord, layout: list[tuple[str, str | None]]) -> list[str]:
         f"{gh.stars:,}" if gh is not None else "",
         md_literal(licence_text(entry)),
         commit,
-        _data_access(entry),
+        _data_access(entry, confirm_after),
         health_marks(entry),
     ]
 
@@ -132,8 +133,11 @@ def _line(cells: list[str]) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
-def render_leaderboard(snapshot: Snapshot) -> str:
-    """The whole ``leaderboard.md``: front matter, a generated-file note, the table, a legend."""
+def render_leaderboard(snapshot: Snapshot, *, confirm_after: int = 2) -> str:
+    """The whole ``leaderboard.md``: front matter, a generated-file note, the table, a legend.
+
+    *confirm_after*: failing runs in a row before a broken link with an archived copy reads "gone".
+    """
     layout = _layout(snapshot)
     headers = [md_cell(h) for h, _ in layout] + list(ADDED_COLUMNS)
     stamp = snapshot.generated_at.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -146,7 +150,7 @@ def render_leaderboard(snapshot: Snapshot) -> str:
         "",
         _line(headers),
         _line(["---"] * len(headers)),
-        *(_line(_row(entry, layout)) for entry in snapshot.entries),
+        *(_line(_row(entry, layout, confirm_after)) for entry in snapshot.entries),
         "",
         f"链接状态 Health（每个链接一个标记 one mark per link）：{legend}",
         "",
