@@ -95,6 +95,9 @@ class Link(_Strict):
         description="An archived copy of a link that is gone, accepted by the maintainer "
         "(`python -m crawler fix --accept-archived URL`); `url` stays as cited.",
     )
+    column: str | None = Field(
+        default=None, description="The source table's header this link was found under (imported lists)."
+    )
 
     @field_validator("url", "archived")
     @classmethod
@@ -114,6 +117,10 @@ class Entry(_Strict):
     aliases: list[str] = Field(default_factory=list)
     duplicate_of: str | None = Field(default=None, description="Id of the entry this row repeats.")
     notes: str | None = None
+    category: str | None = Field(default=None, description="The heading the source lists this entry under.")
+    extra: dict[str, str] = Field(
+        default_factory=dict, description="The source's other columns, header -> cell text (nothing is dropped)."
+    )
 
     @field_validator("id")
     @classmethod
@@ -167,6 +174,11 @@ class SourceInfo(_Strict):
     file: str | None = None
     front_matter: str | None = Field(default=None, description="The source's front matter, verbatim.")
     columns: list[str] = Field(default_factory=list, description="The source table's headers.")
+    roles: dict[str, str] = Field(
+        default_factory=dict,
+        description="Header -> role (name, description, code, model, data, training, paper, date, license, link,"
+        " category) as import chose it; headers without a role are kept in each entry's extra.",
+    )
 
 
 class Registry(_Strict):
