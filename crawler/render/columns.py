@@ -3,17 +3,51 @@
 An entry's *primary repository* is its first code link (not data, not a reference) that has
 GitHub metadata; its stars, licence and last commit stand for the entry. Data repositories
 are not used: their stars say nothing about the model.
+
+Per link (``corpus``): availability (one glyph), access, licence, size and downloads, from the
+host-neutral ``LinkMeta`` first, then Hugging Face's and GitHub's own metadata. Sizes are in
+decimal units (1 GB = 10^9 bytes), as Hugging Face, Zenodo and PhysioNet state theirs.
+Project activity (``activity``): no commit in 12 months is *inactive*, in 36 *dormant*; both
+are shown as information, never as an alarm (a finished corpus does not need commits).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from crawler.history import day_of
-from crawler.models import EntryRecord, GitHubMeta, HuggingFaceMeta, LinkKind, LinkRecord, LinkStatus
+from crawler.models import (
+    Access,
+    ArchiveCopy,
+    EntryRecord,
+    GitHubMeta,
+    HuggingFaceMeta,
+    LinkKind,
+    LinkMeta,
+    LinkRecord,
+    LinkStatus,
+)
+from crawler.render.counts import is_refused, is_unverifiable
 
 __all__ = [
+    "ACCESS_TEXT",
+    "DORMANT_AFTER",
     "HEALTH_MARKS",
+    "INACTIVE_AFTER",
+    "UNVERIFIABLE_MARK",
+    "UNVERIFIABLE_TEXT",
+    "Corpus",
+    "activity",
+    "archive_text",
+    "availability",
+    "corpus",
+    "github_flags",
+    "hf_licence",
+    "human_size",
+    "link_access",
+    "link_licence",
+    "stale_text",
     "SEVERITY",
     "code_links",
     "data_links",
@@ -97,3 +131,166 @@ def worst_status(entry: EntryRecord) -> LinkStatus | None:
     """The most alarming status among the entry's links (None without links)."""
     statuses = [link.result.status for link in entry.links]
     return min(statuses, key=SEVERITY.__getitem__) if statuses else None
+
+
+# --------------------------------------------------------------------------- per link: corpus columns
+
+UNVERIFIABLE_MARK = "🔒"
+UNVERIFIABLE_TEXT = "login required, existence not verifiable"
+INACTIVE_AFTER = timedelta(days=365)  # 12 months without a commit
+DORMANT_AFTER = timedelta(days=3 * 365)  # 36 months
+ACCESS_TEXT = {
+    Access.OPEN: "open: anyone can download it",
+    Access.GATED: "gated: accept the terms on the host",
+    Access.CREDENTIALED: "credentialed: identity or training checks",
+    Access.LOGIN: "login: an account on the host",
+    Access.CODE: "code: a share password or extraction code",
+    Access.RESTRICTED: "restricted: on request, embargoed or closed",
+    Access.UNKNOWN: "unknown: the host does not say",
+}
+_UNITS = ("B", "kB", "MB", "GB", "TB", "PB")
+
+
+def human_size(size_bytes: int | None) -> str:
+    """``1.2 GB`` (decimal units, 3 significant digits at most), ``512 B``, or '' for None."""
+    if size_bytes is None:
+        return ""
+    value = float(size_bytes)
+    unit = 0
+    while value >= 999.95 and unit < len(_UNITS) - 1:
+        value /= 1000
+        unit += 1
+    if unit == 0:
+        return f"{size_bytes} B"
+    return f"{value:.1f} {_UNITS[unit]}" if value < 100 else f"{value:.0f} {_UNITS[unit]}"
+
+
+def hf_licence(hf: HuggingFaceMeta | None) -> str:
+    """A Hugging Face repo's licence(s) as one string, or ''."""
+    if hf is None or not hf.license:
+        return ""
+    return ", ".join(hf.license) if isinstance(hf.license, list) else hf.license
+
+
+def link_licence(link: LinkRecord) -> str:
+    """The link's licence: the host adapter's, else Hugging Face's, else GitHub's, or ''."""
+    if link.meta is not None and link.meta.license:
+        return link.meta.license
+    return hf_licence(link.huggingface) or (link.github.license or "" if link.github is not None else "")
+
+
+def link_access(link: LinkRecord) -> Access | None:
+    """What a reader must do to download the link's target; None when nothing says."""
+    if link.meta is not None:
+        return link.meta.access
+    if link.huggingface is not None:
+        return Access.GATED if link.huggingface.gated else Access.OPEN
+    if link.github is not None:
+        return Access.OPEN  # the API only answers for public repositories
+    if is_unverifiable(link.result):
+        return Access.LOGIN
+    return None
+
+
+def availability(link: LinkRecord) -> tuple[str, str]:
+    """One glyph and its words: ✅ available, ❌ gone, ⚠️ cannot tell now, 🔒 login required, ⏭️ not checked."""
+    result = link.result
+    if is_unverifiable(result):
+        return UNVERIFIABLE_MARK, UNVERIFIABLE_TEXT
+    if is_refused(result):
+        return HEALTH_MARKS[LinkStatus.SKIPPED], "not checked: the address guard refused it"
+    words = {
+        LinkStatus.OK: "available",
+        LinkStatus.REDIRECTED: "available at a new address",
+        LinkStatus.BROKEN: "gone",
+        LinkStatus.UNVERIFIED: "cannot tell this run",
+        LinkStatus.SKIPPED: "not checked",
+    }
+    return HEALTH_MARKS[result.status], words[result.status]
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """What the corpus columns show for one link (strings are '' where the host does not tell)."""
+
+    mark: str
+    availability: str
+    access: str
+    licence: str
+    size: str
+    size_bytes: int | None
+    file_count: int | None
+    downloads: int | None
+    likes: int | None
+    newer_version: str
+    stale: str
+
+
+def corpus(link: LinkRecord) -> Corpus:
+    """The corpus columns of *link* (any kind; the reports use it for data links)."""
+    mark, words = availability(link)
+    meta: LinkMeta | None = link.meta
+    hf = link.huggingface
+    access = link_access(link)
+    downloads = meta.downloads if meta is not None and meta.downloads is not None else (hf.downloads if hf else None)
+    likes = meta.likes if meta is not None and meta.likes is not None else (hf.likes if hf else None)
+    newer = ""
+    if meta is not None and (meta.newer_version or (meta.latest_version and meta.latest_version != meta.version)):
+        newer = f"newer version {meta.latest_version}" if meta.latest_version else "a newer version exists"
+    return Corpus(
+        mark=mark,
+        availability=words,
+        access=access.value if access is not None else "",
+        licence=link_licence(link),
+        size=human_size(meta.size_bytes if meta is not None else None),
+        size_bytes=meta.size_bytes if meta is not None else None,
+        file_count=meta.file_count if meta is not None else None,
+        downloads=downloads,
+        likes=likes,
+        newer_version=newer,
+        stale=stale_text(link),
+    )
+
+
+def stale_text(link: LinkRecord) -> str:
+    """``metadata from 2024-01-02 (not refreshed this run)`` when any of the link's metadata is stale, else ''."""
+    stale = [m for m in (link.github, link.huggingface, link.meta) if m is not None and m.stale]
+    if not stale:
+        return ""
+    oldest = min(m.fetched_at for m in stale)
+    return f"metadata from {day_text(oldest)} (not refreshed this run)"
+
+
+def archive_text(copy: ArchiveCopy | None) -> str:
+    """``archived copy of 2024-03-02`` (Wayback Machine) / ``Software Heritage copy of ...``, or ''."""
+    if copy is None:
+        return ""
+    what = "archived copy" if copy.source == "wayback" else "Software Heritage copy"
+    return f"{what} of {day_text(copy.captured_at)}" if copy.captured_at else what
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def activity(last: datetime | None, now: datetime) -> str | None:
+    """``dormant`` (no commit in 36 months), ``inactive`` (12 months) or None, as of *now*."""
+    if last is None:
+        return None
+    age = _aware(now) - _aware(last)
+    if age >= DORMANT_AFTER:
+        return "dormant"
+    if age >= INACTIVE_AFTER:
+        return "inactive"
+    return None
+
+
+def github_flags(gh: GitHubMeta | None, now: datetime) -> list[str]:
+    """What a maintainer should know about a repository: archived, disabled, locked, empty, inactive/dormant."""
+    if gh is None:
+        return []
+    flags = [name for name in ("archived", "disabled", "locked", "empty") if getattr(gh, name)]
+    state = activity(gh.last_commit or gh.pushed_at, now)
+    if state is not None:
+        flags.append(state)
+    return flags
