@@ -80,7 +80,7 @@ def _share(n: int, total: int) -> str:
 
 def _rate_sentence(total: int, elapsed: float) -> str:
     rate = f" ({total / elapsed:.1f} links/s)" if elapsed > 0 else ""
-    return f"{total} links in {format_duration(elapsed)}{rate}"
+    return f"{total} link{'' if total == 1 else 's'} in {format_duration(elapsed)}{rate}"
 
 
 def _cited(names: Sequence[str]) -> str:
@@ -129,7 +129,7 @@ def _summary_rich(
 ) -> None:
     items = _dedupe(broken)
     total = sum(summary.get(s, 0) for s in LinkStatus)
-    table = Table(title="Crawl summary", caption=_rate_sentence(total, elapsed), show_footer=True)
+    table = Table(title="Crawl summary", show_footer=True)
     table.add_column("status", footer="total")
     table.add_column("links", justify="right", footer=str(total))
     table.add_column("share", justify="right")
@@ -137,6 +137,8 @@ def _summary_rich(
         n = summary.get(status, 0)
         table.add_row(Text(status.value, style=STATUS_STYLE[status]), str(n), _share(n, total))
     console.print(table)
+    # Not a caption: rich wraps captions to the table's width, which splits this short line in two.
+    console.print(Text(_rate_sentence(total, elapsed)))
     if items:
         console.print(Text(f"Broken links ({len(items)})", style="bold red"))
         for url, reason, names in items[:max_broken]:

@@ -253,6 +253,7 @@ def test_summary_never_splits_a_url(width):
     lines = out.getvalue().splitlines()
     assert "  " + LONG_URL + "/" + "x" * 40 in lines
     assert "Broken links (1)" in lines
+    assert "1 link in 3s (0.3 links/s)" in lines  # one line, not wrapped as a table caption
     assert "    Not found (HTTP 404) (ChatDoctor, 本草Huatuo)" in lines
 
 
