@@ -16,14 +16,14 @@ from __future__ import annotations
 import argparse
 import sys
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from crawler.errors import CrawlerError, SnapshotError
 from crawler.models import EntryRecord, LinkRecord, LinkStatus, Snapshot
-from crawler.render.columns import archive_text
+from crawler.render.columns import UNVERIFIABLE_TEXT, archive_text
 from crawler.render.counts import link_counts, plural
 
 __all__ = [
@@ -116,8 +116,8 @@ def issue_body(
         lines += [f"- {_md_url(c.url)}: {_md_text(c.result.reason)}" for c in counts.refused]
     if counts.unverifiable:
         urls = ", ".join(_md_url(c.url) for c in counts.unverifiable)
-        lines += ["", f"{len(counts.unverifiable)} link{_s(len(counts.unverifiable))} on hosts that need a login "
-                  f"to tell: login required, existence not verifiable (not an alarm): {urls}"]  # fmt: skip
+        n = len(counts.unverifiable)
+        lines += ["", f"{n} link{_s(n)} on hosts that need a login to tell: {UNVERIFIABLE_TEXT} (not an alarm): {urls}"]
     note = (
         lambda n: f"_{n} more line{_s(n)} cut to stay under GitHub's {limit:,}-character limit; "
         f"the full list is in {report}._"
@@ -161,7 +161,8 @@ def commit_message(snapshot: Snapshot, previous: Snapshot | None) -> str:
     footer = [f"Now: {totals} ({counts.total} {plural(counts.total, 'link')})."]
     if previous is None:
         n_broken = counts.count(LinkStatus.BROKEN)
-        return f"reports: first crawl, {counts.total} {plural(counts.total, 'link')} ({n_broken} broken)\n\n" + "\n".join(footer) + "\n"
+        subject = f"reports: first crawl, {counts.total} {plural(counts.total, 'link')} ({n_broken} broken)"
+        return subject + "\n\n" + "\n".join(footer) + "\n"
     before = {link.url: link for _, link in previous.links()}
 
     def became(status: LinkStatus) -> list[str]:

@@ -371,9 +371,7 @@ def _warnings(registry: Registry, root: yaml.Node) -> list[tuple[int, str]]:
                 holders.append((entry.id, _line(node)))
             refused = guard_refusal(link.url)
             if refused is not None:
-                out.append(
-                    (_line(node), f"{link.url}: {refused}; `run` will not check it (unless --allow-private)")
-                )
+                out.append((_line(node), f"{link.url}: {refused}; `run` will not check it (unless --allow-private)"))
             fixed = canonical_github_url(link.url)
             if fixed is not None:
                 out.append((_line(node), f"non-canonical GitHub URL {link.url!r} (canonical: {fixed!r})"))

@@ -239,7 +239,7 @@ def test_live_display_fits_the_width_and_leaves_one_line(width):
     bar = next(ln for ln in visible if "2000/4120" in ln)
     assert "ETA" in bar and "ok 400" not in bar
     assert any(ln.strip().startswith("ok 400  redirected 400  broken 400  unverified 400") for ln in visible)
-    tail = out.getvalue()[len(frame):]
+    tail = out.getvalue()[len(frame) :]
     assert tail.count("stopped after 2000/4120 links") == 1 and "━" not in _strip_ansi(tail).split("stopped")[-1]
 
 

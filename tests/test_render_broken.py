@@ -25,7 +25,7 @@ def test_broken_json_matches_golden():
 
 def test_corpus_markdown_matches_golden():
     """Day 2 of the corpus fixture: archived copy, Tianchi said once without alarm, a refused loopback link."""
-    first, second, _ = f.three_runs(corpus=True)
+    _, second, _ = f.three_runs(corpus=True)
     f.assert_golden("broken-links-corpus.md", render_broken_markdown(second, confirm_after=2))
 
 
@@ -47,7 +47,7 @@ def test_header_and_section_counts_agree():
     """The header's broken count equals the sum of the broken sections: one unique URL, cited twice, counts once."""
     text = render_broken_markdown(f.snapshot(2, f.snapshot(1)))
     header = re.search(r"(\d+) broken", text.splitlines()[2])
-    sections = [int(n) for n in re.findall(r"^## (?:Broken|Failing for the first time) \((\d+)\)$", text, re.M)]
+    sections = [int(n) for n in re.findall(r"^## (?:Broken|Failing for the first time) \((\d+)\)$", text, re.MULTILINE)]
     assert header is not None and int(header.group(1)) == sum(sections) == 1
     assert text.count(f"| {DOCTOR} |") == 1  # cited as repository and data: one row naming both kinds
     assert "| repository, data |" in text

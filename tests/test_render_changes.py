@@ -9,7 +9,7 @@ from crawler.render.changes import compute_changes, render_changes
 
 def test_changes_day3_matches_golden():
     """Day 2 ► 3: a recovery, a licence change, star gains in order."""
-    first, second, third = f.three_runs()
+    _, second, third = f.three_runs()
     f.assert_golden("changes.md", render_changes(third, second))
 
 
@@ -72,7 +72,7 @@ def test_small_size_changes_are_not_reported():
     """A size change of 10% or less is noise, not news."""
     from crawler.render.changes import _corpus_changes
 
-    first, second, _ = f.three_runs(corpus=True)
+    _, second, _ = f.three_runs(corpus=True)
     now = next(link for _, link in second.links() if link.url.endswith("pmc_oa"))
     was = now.model_copy(deep=True)
     was.meta.size_bytes = int(now.meta.size_bytes / 1.09)
@@ -106,7 +106,12 @@ def test_edited_url_is_paired_by_entry_and_kind():
     )
     changes = compute_changes(second, first)
     assert [(e.id, kind, old, new) for e, kind, old, new in changes.edited] == [
-        ("biomedlm", "data", "https://github.com/thoppe/The-Pile-PubMed", "https://github.com/thoppe/The-Pile-PubMed-v2")
+        (
+            "biomedlm",
+            "data",
+            "https://github.com/thoppe/The-Pile-PubMed",
+            "https://github.com/thoppe/The-Pile-PubMed-v2",
+        )
     ]
     assert (
         "- BioMedLM (`biomedlm`), data: https://github.com/thoppe/The-Pile-PubMed → "

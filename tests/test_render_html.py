@@ -19,7 +19,7 @@ def test_page_is_self_contained():
     """No external resource: no http(s) src/href in link or script tags, and a CSP forbidding the network."""
     html = render_index_html(f.snapshot(1))
     assert "default-src 'none'" in html
-    for needle in ("<link ", "src=\"http", "@import", "url(http", "<iframe"):
+    for needle in ("<link ", 'src="http', "@import", "url(http", "<iframe"):
         assert needle not in html
 
 
@@ -42,7 +42,7 @@ def test_sparkline_geometry():
 def test_rows_carry_sort_and_filter_data():
     """Each entry is a row with its statuses and numeric star key; rows without stars sort as -1."""
     html = render_index_html(f.snapshot(1))
-    assert html.count("<tr id=\"entry-") == len(f.registry().entries)
+    assert html.count('<tr id="entry-') == len(f.registry().entries)
     assert '<tr id="entry-chatdoctor" data-statuses="broken" data-health="broken" data-access="unknown"' in html
     assert '<td class="num stars" data-sort="-1"></td>' in html
 

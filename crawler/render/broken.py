@@ -160,7 +160,9 @@ def _header(counts: LinkCounts) -> str:
         if status is LinkStatus.SKIPPED and counts.refused:
             part += f" ({len(counts.refused)} refused by the address guard)"
         parts.append(part)
-    return f"{counts.total} unique links: " + ", ".join(parts) + ". Each link is listed once, with the entries citing it."
+    return (
+        f"{counts.total} unique links: " + ", ".join(parts) + ". Each link is listed once, with the entries citing it."
+    )
 
 
 def render_broken_markdown(snapshot: Snapshot, *, confirm_after: int = 2) -> str:
@@ -174,8 +176,8 @@ def render_broken_markdown(snapshot: Snapshot, *, confirm_after: int = 2) -> str
     ]
     sections = [
         ("Broken", counts.confirmed, _broken,
-         f"Failing {confirm_after} {runs} in a row or more: fix or remove these in the registry "
-         "(`python -m crawler fix` proposes the edits; `fix --accept-archived URL` points a link at its archived copy)."),
+         (f"Failing {confirm_after} {runs} in a row or more: fix or remove these in the registry "
+          "(`python -m crawler fix` proposes the edits; `fix --accept-archived URL` points a link at its archived copy).")),
         ("Failing for the first time", counts.newly_failing, _broken,
          f"Broken, but for fewer than {confirm_after} {runs} in a row: confirmed once they fail {confirm_after} in a row."),
         ("Moved", counts.moved, _moved,
@@ -191,8 +193,10 @@ def render_broken_markdown(snapshot: Snapshot, *, confirm_after: int = 2) -> str
             "",
             f"## Login required, existence not verifiable ({len(counts.unverifiable)})",
             "",
-            f"These hosts show the same page for a live and a deleted dataset unless you log in: {UNVERIFIABLE_TEXT}. "
-            "Nothing to fix; listed so nobody mistakes them for working links.",
+            (
+                f"These hosts show the same page for a live and a deleted dataset unless you log in: "
+                f"{UNVERIFIABLE_TEXT}. Nothing to fix; listed so nobody mistakes them for working links."
+            ),
             *_listed(counts.unverifiable),
         ]
     if counts.refused:
@@ -200,8 +204,10 @@ def render_broken_markdown(snapshot: Snapshot, *, confirm_after: int = 2) -> str
             "",
             f"## Refused by the address guard ({len(counts.refused)})",
             "",
-            "Not checked: they point at private, loopback, link-local or cloud-metadata addresses "
-            "(`run --allow-private` checks them).",
+            (
+                "Not checked: they point at private, loopback, link-local or cloud-metadata addresses "
+                "(`run --allow-private` checks them)."
+            ),
             *_refused(counts.refused),
         ]
     return "\n".join(lines) + "\n"

@@ -133,7 +133,9 @@ def _link_changes(changes: Changes, snapshot: Snapshot, previous: Snapshot, befo
         old_link = old[0]
         status, old_status = link.result.status, old_link.result.status
         # unverified -> broken is newly broken, reported there
-        if (status is LinkStatus.UNVERIFIED) != (old_status is LinkStatus.UNVERIFIED) and status is not LinkStatus.BROKEN:
+        if (status is LinkStatus.UNVERIFIED) != (
+            old_status is LinkStatus.UNVERIFIED
+        ) and status is not LinkStatus.BROKEN:
             changes.unverified_moves.append((link, old_link, entries))
         elif status.is_failure() and status is old_status and link.result.cause != old_link.result.cause:
             changes.cause_changes.append((link, old_link, entries))
@@ -171,7 +173,9 @@ def _corpus_changes(link: LinkRecord, old: LinkRecord) -> list[str]:
     newer_now = bool(meta.newer_version) or (meta.latest_version is not None and meta.latest_version != meta.version)
     newer_then = bool(was.newer_version) or (was.latest_version is not None and was.latest_version != was.version)
     if newer_now and (not newer_then or meta.latest_version != was.latest_version):
-        found.append(f"newer version {meta.latest_version} published" if meta.latest_version else "newer version published")
+        found.append(
+            f"newer version {meta.latest_version} published" if meta.latest_version else "newer version published"
+        )
     return found
 
 
@@ -219,8 +223,10 @@ def render_changes(snapshot: Snapshot, previous: Snapshot | None, *, top_stars: 
         lines = [
             "# Changes",
             "",
-            f"First snapshot ({_stamp(snapshot)}): nothing to compare with yet. "
-            f"{len(snapshot.entries)} entries, {link_counts(snapshot).total} unique links.",
+            (
+                f"First snapshot ({_stamp(snapshot)}): nothing to compare with yet. "
+                f"{len(snapshot.entries)} entries, {link_counts(snapshot).total} unique links."
+            ),
         ]
         return "\n".join(lines) + "\n"
     c = compute_changes(snapshot, previous, top_stars=top_stars)

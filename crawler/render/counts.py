@@ -18,7 +18,6 @@ Groups beside the five statuses:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from crawler.history import is_confirmed
@@ -151,8 +150,3 @@ def link_counts(snapshot: Snapshot, *, confirm_after: int = 2) -> LinkCounts:
 def plural(n: int, singular: str, plural_form: str | None = None) -> str:
     """*singular* or its plural for *n* (``link``/``links``, ``entry``/``entries``)."""
     return singular if n == 1 else plural_form or singular + "s"
-
-
-def names_text(entries: Sequence[EntryRecord]) -> str:
-    """``A, B`` (plain names, for the terminal and commit messages)."""
-    return ", ".join(e.name for e in entries)

@@ -317,17 +317,21 @@ def render_index_html(snapshot: Snapshot, history: Sequence[Snapshot] = ()) -> s
             f"{len(counts.refused)} link{'s' if len(counts.refused) != 1 else ''} not checked: the address guard "
             "refused private, loopback or cloud-metadata addresses (run --allow-private to check them)."
         )
-    return _environment().get_template("index.html.j2").render(
-        title=one_line(title),
-        stamp=utc_stamp(snapshot.generated_at),
-        registry_path=snapshot.registry_path,
-        tool_version=snapshot.tool_version,
-        summary=[(status.value, counts.count(status), HEALTH_MARKS[status]) for status in LinkStatus],
-        total=counts.total,
-        notes=notes,
-        statuses=[status.value for status in LinkStatus],
-        unverifiable_text=UNVERIFIABLE_TEXT,
-        access_values=[(a.value, ACCESS_TEXT[a]) for a in Access if a.value in present],
-        licence_values=sorted({lic for row in rows for lic in row.licences.split("|") if lic}, key=str.lower),
-        rows=rows,
+    return (
+        _environment()
+        .get_template("index.html.j2")
+        .render(
+            title=one_line(title),
+            stamp=utc_stamp(snapshot.generated_at),
+            registry_path=snapshot.registry_path,
+            tool_version=snapshot.tool_version,
+            summary=[(status.value, counts.count(status), HEALTH_MARKS[status]) for status in LinkStatus],
+            total=counts.total,
+            notes=notes,
+            statuses=[status.value for status in LinkStatus],
+            unverifiable_text=UNVERIFIABLE_TEXT,
+            access_values=[(a.value, ACCESS_TEXT[a]) for a in Access if a.value in present],
+            licence_values=sorted({lic for row in rows for lic in row.licences.split("|") if lic}, key=str.lower),
+            rows=rows,
+        )
     )
