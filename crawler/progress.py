@@ -90,14 +90,18 @@ def make_progress(
 
 
 def fallback_sentence(count: int) -> str:
-    """What it means that *count* URLs got no API answer, in words a user understands (for the run's log)."""
-    links = "link" if count == 1 else "links"
-    were = "was" if count == 1 else "were"
+    """What it means that *count* URLs got no API answer, in words a user understands (for the run's log).
+
+    ``3 links could not be looked up through their host's API this run (rate limit, missing token or an
+    API error); they were checked as ordinary web pages instead: their status is current, but stars,
+    licence, downloads and size are from an earlier run (marked stale) or missing.``
+    """
+    one = count == 1
     return (
-        f"{count} GitHub/Hugging Face {links} could not be looked up through the API this run "
-        f"(rate limit, missing token or an API error); {'it' if count == 1 else 'they'} {were} checked "
-        "as ordinary web pages instead, so the status is right but stars, licence and downloads "
-        "are from the last run that had them (marked stale) or missing."
+        f"{count} link{'' if one else 's'} could not be looked up through {'its' if one else 'their'} host's API "
+        f"this run (rate limit, missing token or an API error); {'it was' if one else 'they were'} checked as "
+        f"ordinary web pages instead: {'its' if one else 'their'} status is current, but stars, licence, "
+        "downloads and size are from an earlier run (marked stale) or missing."
     )
 
 

@@ -262,9 +262,10 @@ def test_fallback_sentence_explains_in_plain_words():
     from crawler.progress import fallback_sentence
 
     text = fallback_sentence(3)
-    assert text.startswith("3 GitHub/Hugging Face links could not be looked up through the API")
-    assert "checked as ordinary web pages" in text and "stale" in text
-    assert "1 GitHub/Hugging Face link could not" in fallback_sentence(1)
+    assert text.startswith("3 links could not be looked up through their host's API this run")
+    assert "checked as ordinary web pages" in text and "marked stale" in text
+    assert fallback_sentence(1).startswith("1 link could not be looked up through its host's API")
+    assert "it was checked" in fallback_sentence(1)
 
 
 def _strip_ansi(text: str) -> str:
