@@ -189,7 +189,8 @@ def _link_view(link: LinkRecord, now: datetime) -> LinkView:
     elif is_refused(result):
         note = one_line(result.reason)
     copy = link.archive if result.status is LinkStatus.BROKEN else None
-    flags = github_flags(link.github, now)
+    # Activity (inactive, dormant) is the entry's, shown once under Last commit, not on every link of the repo.
+    flags = [flag for flag in github_flags(link.github, now) if flag not in ("inactive", "dormant")]
     return LinkView(
         href=http_url(link.url),
         text=one_line(label + _short(link.url)),
