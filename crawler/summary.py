@@ -18,9 +18,10 @@ from rich.text import Text
 
 from crawler.models import LinkStatus, Snapshot
 from crawler.progress import STATUS_STYLE, format_duration, isatty, printable
+from crawler.render.columns import UNVERIFIABLE_TEXT
 from crawler.render.counts import link_counts
 
-__all__ = ["BrokenLine", "broken_lines", "render_summary"]
+__all__ = ["BrokenLine", "broken_lines", "render_summary", "summary_notes"]
 
 # (url, reason) or (url, reason, names of the entries citing it)
 BrokenLine = tuple[str, str] | tuple[str, str, Sequence[str]]
@@ -36,8 +37,9 @@ def render_summary(
     full_list: str | None = None,
     quiet: bool = False,
     console: Console | None = None,
+    notes: Sequence[str] = (),
 ) -> None:
-    """The closing summary: links per status, time and rate, then up to *max_broken* broken links.
+    """The closing summary: links per status, time and rate, up to *max_broken* broken links, then *notes*.
 
     *broken* holds ``(url, reason)`` or ``(url, reason, entry names)``, one per unique URL
     (``broken_lines`` builds it from a snapshot); a URL given twice is shown once.
@@ -51,9 +53,28 @@ def render_summary(
         console = Console(file=stream)
     if console is not None and console.is_interactive:
         _summary_rich(console, summary, elapsed, broken, max_broken, full_list)
+        for note in notes:
+            console.print(Text(printable(note)))
     else:
         stream.write(_summary_plain(summary, elapsed, broken, max_broken, full_list))
+        stream.write("".join(printable(note) + "\n" for note in notes))
         stream.flush()
+
+
+def summary_notes(snapshot: Snapshot) -> list[str]:
+    """One calm sentence each for links the address guard refused and for login-only hosts, if any."""
+    counts = link_counts(snapshot)
+    notes = []
+    if n := len(counts.refused):
+        notes.append(
+            f"{n} link{'' if n == 1 else 's'} not checked: the address guard refused private, loopback or "
+            "cloud-metadata addresses (--allow-private checks them)."
+        )
+    if n := len(counts.unverifiable):
+        notes.append(
+            f"{n} link{'' if n == 1 else 's'} on hosts that need a login to tell: {UNVERIFIABLE_TEXT} (not an error)."
+        )
+    return notes
 
 
 def broken_lines(snapshot: Snapshot, *, confirm_after: int = 2) -> list[BrokenLine]:

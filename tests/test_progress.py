@@ -257,6 +257,25 @@ def test_summary_never_splits_a_url(width):
     assert "    Not found (HTTP 404) (ChatDoctor, 本草Huatuo)" in lines
 
 
+def test_summary_notes_refused_and_login_only_links_calmly():
+    """Guard refusals and login-only hosts get one sentence each after the summary, never listed as broken."""
+    import snapshot_factory as f
+
+    from crawler.summary import summary_notes
+
+    _, second, _ = f.three_runs(corpus=True)
+    notes = summary_notes(second)
+    assert notes[0].startswith("1 link not checked: the address guard refused")
+    assert (
+        notes[1]
+        == "1 link on hosts that need a login to tell: login required, existence not verifiable (not an error)."
+    )
+    out = NotATty()
+    render_summary({LinkStatus.SKIPPED: 1}, stream=out, elapsed=1, broken=[], notes=notes)
+    assert out.getvalue().endswith(notes[1] + "\n")
+    assert summary_notes(f.snapshot(1)) == []
+
+
 def test_fallback_sentence_explains_in_plain_words():
     """The log line about URLs the APIs could not answer says what happened and what it means."""
     from crawler.progress import fallback_sentence

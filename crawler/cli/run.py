@@ -40,8 +40,9 @@ def handle(args: argparse.Namespace) -> int:
     from crawler.models import LinkStatus
     from crawler.pipeline import ALL_PARTS, RunOptions, run
     from crawler.progress import make_progress
+    from crawler.render.counts import link_counts
     from crawler.settings import Settings
-    from crawler.summary import broken_lines, render_summary
+    from crawler.summary import broken_lines, render_summary, summary_notes
     settings = Settings.from_env()
     options = RunOptions(
         registry_path=args.registry,
@@ -63,10 +64,11 @@ def handle(args: argparse.Namespace) -> int:
     snapshot = result.snapshot
     if args.quiet == 0:
         render_summary(
-            snapshot.summary,
+            link_counts(snapshot).summary,
             stream=sys.stderr,
             elapsed=result.elapsed,
             broken=broken_lines(snapshot, confirm_after=args.confirm_after),
+            notes=summary_notes(snapshot),
             full_list=str(args.out / "broken-links.md"),
         )
         print(f"wrote {len(result.written)} files to {args.out}/", file=sys.stderr)

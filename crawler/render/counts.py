@@ -121,16 +121,6 @@ class LinkCounts:
         """Unverified links that may be checked again later (the unverifiable hosts apart)."""
         return [c for c in self.by_status.get(LinkStatus.UNVERIFIED, []) if not is_unverifiable(c.result)]
 
-    def status_text(self) -> str:
-        """``9 unique links: 5 ok, 1 redirected, 2 broken (1 confirmed), 1 unverified, 0 skipped``."""
-        parts = []
-        for status in LinkStatus:
-            part = f"{self.count(status)} {status.value}"
-            if status is LinkStatus.BROKEN and self.broken:
-                part += f" ({len(self.confirmed)} confirmed)"
-            parts.append(part)
-        return f"{self.total} unique {plural(self.total, 'link')}: " + ", ".join(parts)
-
 
 def link_counts(snapshot: Snapshot, *, confirm_after: int = 2) -> LinkCounts:
     """The counts of *snapshot*, broken links split by whether ``confirm_after`` failing runs confirm them."""
