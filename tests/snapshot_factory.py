@@ -265,6 +265,7 @@ def corpus_outcomes(n: int, *, now: datetime | None = None) -> dict[str, Outcome
         update={
             "last_commit": datetime(2020, 5, 1, tzinfo=UTC),
             "notice": "This project is no longer maintained; see Huatuo-Llama-Med-Chinese.",
+            "moved_to": "https://github.com/SCIR-HI/Huatuo-Llama-Med-Chinese",
         }
     )
     pubmedqa = "https://github.com/pubmedqa/pubmedqa"

@@ -119,6 +119,7 @@ class RowView:
     last_commit: str
     flags: list[str]
     notice: str
+    moved_to: str | None
     health: str
     health_rank: int
     marks: str
@@ -281,6 +282,7 @@ def _row(entry: EntryRecord, series: dict[str, list[tuple[date, int]]], now: dat
         last_commit=day_text(last_commit(entry)),
         flags=github_flags(gh, now),
         notice=one_line(gh.notice) if gh is not None and gh.notice else "",
+        moved_to=http_url(gh.moved_to) if gh is not None else None,
         health=worst.value if worst is not None else "none",
         health_rank=SEVERITY[worst] if worst is not None else len(SEVERITY),
         marks=health_marks(entry),
