@@ -151,6 +151,7 @@ def test_corpus_columns_archive_copies_and_stale_markers_are_visible(corpus_page
     tianchi = tab.locator("#entry-med-chatglm .corpus").inner_text()
     assert "login required, existence not verifiable" in tianchi and "✅" not in tianchi
     assert "dormant" in tab.locator("#entry-med-chatglm td.commit").inner_text()
+    assert tab.locator("#entry-med-chatglm .marks").inner_text() == "✅ 🔒"
     assert "README: This project is no longer maintained" in tab.locator("#entry-med-chatglm .notice").inner_text()
     moved = "https://github.com/SCIR-HI/Huatuo-Llama-Med-Chinese"
     assert tab.locator("#entry-med-chatglm .notice a.moved-to").get_attribute("href") == moved

@@ -123,8 +123,10 @@ def day_text(moment: datetime | None) -> str:
 
 
 def health_marks(entry: EntryRecord) -> str:
-    """One mark per link, in the entry's order (✅ ↪️ ❌ ⚠️ ⏭️)."""
-    return " ".join(HEALTH_MARKS[link.result.status] for link in entry.links)
+    """One mark per link, in the entry's order (✅ ↪️ ❌ ⚠️ ⏭️; 🔒 for a host that cannot tell without a login)."""
+    return " ".join(
+        UNVERIFIABLE_MARK if is_unverifiable(link.result) else HEALTH_MARKS[link.result.status] for link in entry.links
+    )
 
 
 def worst_status(entry: EntryRecord) -> LinkStatus | None:
