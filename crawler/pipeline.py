@@ -1,8 +1,8 @@
 """One crawl: registry ► outcomes for every unique URL ► snapshot ► files.
 
-The sources (GitHub, Hugging Face) answer the URLs they claim from their APIs; the link
-checker takes every other URL, plus the ones an API could not answer this run (budget
-exhausted, API down), which it checks as plain pages. Nothing is written until every
+The host adapters (``crawler.sources.SOURCES``: GitHub, Hugging Face, ...) answer the URLs
+they claim from their APIs; the link checker takes every other URL, plus the ones an adapter
+could not answer this run (budget exhausted, API down), which it checks as plain pages. Nothing is written until every
 URL has an outcome, and the writes themselves are atomic and shielded from Ctrl-C, so an
 abort leaves the previous reports exactly as they were.
 """
@@ -23,35 +23,45 @@ import anyio
 import httpx
 
 from crawler import __version__
+from crawler.archive import ArchiveOptions, archive_phase
 from crawler.checker import CheckOptions, check_urls
 from crawler.config import check_options_for
 from crawler.errors import AbortError, SnapshotError, UsageError
 from crawler.history import day_of
-from crawler.models import GitHubMeta, HuggingFaceMeta, LinkResult, LinkStatus, Outcome, Snapshot, carried_over
+from crawler.models import LinkResult, LinkStatus, Metadata, Outcome, Snapshot
 from crawler.net import build_client
 from crawler.registry import display_path, load_registry
 from crawler.settings import Settings
 from crawler.snapshot import build_snapshot, load_history, load_previous, load_snapshot, write_run_outputs
-from crawler.sources import SourceReport, github, huggingface
+from crawler.sources import SOURCES, source_names
+from crawler.sources.base import Source, SourceContext, SourceReport
 
-__all__ = ["ALL_PARTS", "CrawlResult", "RunOptions", "RunResult", "crawl", "run"]
+__all__ = ["CrawlResult", "RunOptions", "RunResult", "all_parts", "crawl", "run"]
 
 log = logging.getLogger(__name__)
 
-ALL_PARTS = frozenset({"github", "huggingface", "links"})
+
+
+def all_parts() -> frozenset[str]:
+    """What ``--only`` can name: ``links`` (the link checker) and every adapter in SOURCES."""
+    return frozenset({"links", *source_names()})
 
 
 @dataclass(frozen=True)
 class RunOptions:
     registry_path: Path | None = None
     out_dir: Path = Path("reports")
-    only: frozenset[str] = ALL_PARTS
+    only: frozenset[str] | None = None  # None: every part
     concurrency: int | None = None
     host_concurrency: int | None = None
     timeout: float | None = None
     allow_private: bool = False
     confirm_after: int = 2
     pyproject: Path | None = Path("pyproject.toml")
+    archive_lookups: int = ArchiveOptions.lookups_per_run  # per archive service; 0: no lookups
+    archive: bool = False  # --archive: ask the archives to save what is alive
+    swh_age_days: int = ArchiveOptions.swh_age_days
+    wayback_age_days: int = ArchiveOptions.wayback_age_days
 
 
 @dataclass
@@ -75,29 +85,35 @@ def _utcnow() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
-def _previous_meta(previous: Snapshot | None) -> tuple[dict[str, GitHubMeta], dict[str, HuggingFaceMeta]]:
-    gh: dict[str, GitHubMeta] = {}
-    hf: dict[str, HuggingFaceMeta] = {}
+def _previous_outcomes(previous: Snapshot | None) -> dict[str, Outcome]:
+    """Each URL's outcome in *previous* (result and metadata), for adapters to carry over."""
+    outcomes: dict[str, Outcome] = {}
     if previous is not None:
         for _, link in previous.links():
-            if link.github is not None:
-                gh[link.url] = link.github
-            if link.huggingface is not None:
-                hf[link.url] = link.huggingface
-    return gh, hf
+            outcomes.setdefault(
+                link.url,
+                Outcome(result=link.result, github=link.github, huggingface=link.huggingface, meta=link.meta,
+                        archive=link.archive),
+            )  # fmt: skip
+    return outcomes
 
 
-def _skipped(url: str, reason: str, now: datetime, meta: GitHubMeta | HuggingFaceMeta | None) -> Outcome:
-    result = LinkResult(url=url, status=LinkStatus.SKIPPED, reason=reason, checked_at=now)
-    return _with_meta(result, meta)
+def _with(result: LinkResult, carry: Metadata | None) -> Outcome:
+    """*result* with *carry*'s metadata attached."""
+    if carry is None:
+        return Outcome(result=result)
+    return Outcome(result=result, github=carry.github, huggingface=carry.huggingface, meta=carry.meta,
+                   archive=carry.archive)  # fmt: skip
 
 
-def _with_meta(result: LinkResult, meta: GitHubMeta | HuggingFaceMeta | None) -> Outcome:
-    if isinstance(meta, GitHubMeta):
-        return Outcome(result=result, github=meta)
-    if isinstance(meta, HuggingFaceMeta):
-        return Outcome(result=result, huggingface=meta)
-    return Outcome(result=result)
+def _claimed(urls: list[str], settings: Settings) -> tuple[dict[str, list[str]], list[str]]:
+    """URLs per source (the first source in SOURCES that claims a URL takes it) and the rest."""
+    claimed: dict[str, list[str]] = {source.name: [] for source in SOURCES}
+    plain: list[str] = []
+    for url in urls:
+        owner = next((source for source in SOURCES if source.claims(url, settings)), None)
+        (claimed[owner.name] if owner is not None else plain).append(url)
+    return claimed, plain
 
 
 async def crawl(
@@ -105,40 +121,44 @@ async def crawl(
     *,
     settings: Settings,
     options: CheckOptions,
-    only: frozenset[str] = ALL_PARTS,
+    only: frozenset[str] | None = None,
     previous: Snapshot | None = None,
     client: httpx.AsyncClient | None = None,
     on_result: Callable[[LinkResult], None] | None = None,
     now: Callable[[], datetime] = _utcnow,
 ) -> CrawlResult:
-    """Give every URL in *urls* an outcome. Raises ``NetworkDown`` rather than calling everything broken."""
-    prev_gh, prev_hf = _previous_meta(previous)
-    claimed = {
-        "github": [u for u in urls if github.claims(u, settings)],
-        "huggingface": [u for u in urls if huggingface.claims(u, settings)],
-    }
-    by_source = {u for group in claimed.values() for u in group}
-    plain = [u for u in urls if u not in by_source]
+    """Give every URL in *urls* an outcome. Raises ``NetworkDown`` rather than calling everything broken.
+
+    Each adapter of ``SOURCES`` answers the URLs it claims (concurrently with the others and
+    with the link checker's plain URLs); the URLs an adapter hands back as ``PageCheck`` are
+    checked as pages afterwards, with the adapter's ``carry`` attached. *only* names the parts
+    to run (``links`` and adapter names; default all); the others are marked skipped and keep
+    their previous metadata, marked stale.
+    """
+    parts = all_parts() if only is None else only
+    prev = _previous_outcomes(previous)
+    claimed, plain = _claimed(urls, settings)
     outcomes: dict[str, Outcome] = {}
     result = CrawlResult(outcomes=outcomes)
-    fallback_meta: dict[str, GitHubMeta | HuggingFaceMeta | None] = {}
+    fallback: dict[str, Metadata] = {}
     notify = on_result or (lambda r: None)
 
-    def skip(group: list[str], part: str, prev: Mapping[str, GitHubMeta | HuggingFaceMeta]) -> None:
+    def skip(group: list[str], part: str) -> None:
         for url in group:
-            outcome = _skipped(url, f"not checked this run (--only excluded {part})", now(), carried_over(prev.get(url)))
+            earlier = prev.get(url)
+            reason = f"not checked this run (--only excluded {part})"
+            skipped = LinkResult(url=url, status=LinkStatus.SKIPPED, reason=reason, checked_at=now())
+            outcome = _with(skipped, earlier.carried() if earlier is not None else None)
             outcomes[url] = outcome
             notify(outcome.result)
 
-    sources = {"github": (github.fetch, prev_gh), "huggingface": (huggingface.fetch, prev_hf)}
-
     async def with_client(http: httpx.AsyncClient) -> None:
         reports: dict[str, SourceReport] = {}
+        context = SourceContext(client=http, settings=settings, previous=prev, now=now)
 
-        async def run_source(name: str) -> None:
-            fetch, prev = sources[name]
-            report = await fetch(claimed[name], client=http, settings=settings, previous=prev, now=now)
-            reports[name] = report
+        async def run_source(source: Source) -> None:
+            report = await source.fetch(claimed[source.name], context)
+            reports[source.name] = report
             for url, outcome in report.outcomes.items():
                 outcomes[url] = outcome
                 notify(outcome.result)
@@ -150,15 +170,15 @@ async def crawl(
 
         try:
             async with anyio.create_task_group() as tg:
-                for name in ("github", "huggingface"):
-                    if name in only and claimed[name]:
-                        tg.start_soon(run_source, name)
-                    elif claimed[name]:
-                        skip(claimed[name], name, sources[name][1])
-                if "links" in only and plain:
+                for source in SOURCES:
+                    if source.name in parts and claimed[source.name]:
+                        tg.start_soon(run_source, source)
+                    elif claimed[source.name]:
+                        skip(claimed[source.name], source.name)
+                if "links" in parts and plain:
                     tg.start_soon(run_checker, plain)
                 elif plain:
-                    skip(plain, "links", {})
+                    skip(plain, "links")
         except BaseExceptionGroup as group:
             # The task group wraps what its tasks raise; callers (and the CLI's exit codes)
             # deal in the exception itself, e.g. NetworkDown -> exit 3.
@@ -167,15 +187,16 @@ async def crawl(
         for name, report in reports.items():
             result.notices.extend(report.notices)
             result.api_requests[name] = report.api_requests
-            fallback_meta.update(report.unanswered)
-        if fallback_meta:
-            log.info("%d URL(s) the APIs could not answer are checked as plain pages.", len(fallback_meta))
+            fallback.update(report.page_checks)
+        unanswered = [u for u in _claimed_order(claimed) if u in fallback and u not in outcomes]
+        if unanswered:
+            log.info("%d URL(s) the APIs could not answer are checked as plain pages.", len(unanswered))
             # Hosts answered already (plain links checked, or an API replied): github.com being
             # unreachable now is that host's problem, not a dead network.
             answered = bool(checked) or any(report.outcomes for report in reports.values())
-            await run_checker(list(fallback_meta), replace(options, network_known_up=answered))
+            await run_checker(unanswered, replace(options, network_known_up=answered))
         for url, link_result in checked.items():
-            outcomes[url] = _with_meta(link_result, fallback_meta.get(url))
+            outcomes[url] = _with(link_result, fallback.get(url))
 
     if client is not None:
         await with_client(client)
@@ -188,9 +209,24 @@ async def crawl(
     return result
 
 
+def _claimed_order(claimed: Mapping[str, list[str]]) -> list[str]:
+    """Every claimed URL once, sources in SOURCES order."""
+    return list(dict.fromkeys(u for group in claimed.values() for u in group))
+
+
 def _first_leaf(group: BaseExceptionGroup) -> BaseException:
     first = group.exceptions[0]
     return _first_leaf(first) if isinstance(first, BaseExceptionGroup) else first
+
+
+def _archive_options(options: RunOptions) -> ArchiveOptions:
+    return ArchiveOptions(
+        confirm_after=options.confirm_after,
+        lookups_per_run=options.archive_lookups,
+        save=options.archive,
+        swh_age_days=options.swh_age_days,
+        wayback_age_days=options.wayback_age_days,
+    )
 
 
 @contextmanager
@@ -297,6 +333,10 @@ def run(
         now=now(),
         tool_version=__version__,
     )
+    # Surviving copies of dead links (the history above says which are confirmed). Never fails the run.
+    archived = anyio.run(lambda: archive_phase(snapshot, settings, now, _archive_options(options), client=client))
+    snapshot = archived.snapshot
+    crawled.notices.extend(archived.notices)
     history = load_history(options.out_dir)
     try:
         with _interrupts_deferred():

@@ -18,7 +18,7 @@ from typing import TypeVar
 import anyio
 import tenacity
 
-__all__ = ["RetryPolicy", "WaitTooLong", "call_with_retries", "recorded_waits", "set_testing"]
+__all__ = ["RetryPolicy", "WaitTooLong", "call_with_retries", "pause", "recorded_waits", "set_testing"]
 
 T = TypeVar("T")
 
@@ -43,6 +43,12 @@ async def _sleep(seconds: float) -> None:
         _waits.append(seconds)
         return
     await anyio.sleep(seconds)
+
+
+async def pause(seconds: float) -> None:
+    """Wait *seconds* between requests to a paced API (instant and recorded under ``set_testing``)."""
+    if seconds > 0:
+        await _sleep(seconds)
 
 
 class WaitTooLong(Exception):

@@ -77,7 +77,7 @@ def test_bad_usage_exits_2_with_usage_and_no_traceback(argv, capsys):
 def test_unknown_only_value_names_the_choices(capsys):
     """An unknown --only part is explained with the valid choices."""
     _, _, err = call(["run", "--only", "links,gitlab"], capsys)
-    assert "github, huggingface, links" in err
+    assert "links, github, huggingface" in err
 
 
 def test_version_and_help_as_a_subprocess():

@@ -16,8 +16,9 @@ from crawler import retry
 from crawler.models import GitHubMeta, LinkStatus
 from crawler.settings import Settings
 from crawler.sources import github
-from crawler.sources.github_graphql import build_query
-from crawler.sources.github_urls import parse_github_url
+from crawler.sources.github.graphql import build_query
+from crawler.sources.github.urls import parse_github_url
+from tests.sources_util import fetch_with
 
 GQL = "https://api.github.com/graphql"
 API = "https://api.github.com"
@@ -65,7 +66,7 @@ def answer(data: dict, errors: list | None = None, remaining: int = 4990) -> htt
 def run(urls, settings, previous=None):
     async def go():
         async with httpx.AsyncClient() as client:
-            return await github.fetch(urls, client=client, settings=settings, previous=previous or {}, now=lambda: NOW)
+            return await fetch_with(github.SOURCE, urls, client, settings, previous or {}, now=lambda: NOW)
 
     return anyio.run(go)
 
@@ -87,7 +88,7 @@ def test_batch_with_one_not_found_alias(tmp_path):
                         urls[3]: LinkStatus.OK}  # fmt: skip
     assert report.outcomes[urls[1]].result.reason == "GitHub API: repository not found"
     assert report.outcomes[urls[1]].github is None
-    assert report.unanswered == {}
+    assert report.page_checks == {}
 
 
 @respx.mock
@@ -177,9 +178,9 @@ def test_exhausted_budget_carries_previous_metadata_over_as_stale(tmp_path):
     report = run(["https://github.com/o/r", "https://github.com/o/new"], _settings(tmp_path), previous)
     assert route.call_count == 1 and retry.recorded_waits() == []
     assert report.outcomes == {}
-    carried = report.unanswered["https://github.com/o/r"]
+    carried = report.page_checks["https://github.com/o/r"].github
     assert carried.stale is True and carried.fetched_at == earlier and carried.stars == 5
-    assert report.unanswered["https://github.com/o/new"] is None
+    assert report.page_checks["https://github.com/o/new"].github is None
     assert len(report.notices) == 1 and "13:00 UTC" in report.notices[0] and "2 GitHub link(s)" in report.notices[0]
 
 
@@ -190,7 +191,7 @@ def test_secondary_wait_longer_than_the_cap_is_treated_as_exhausted(tmp_path):
         return_value=httpx.Response(429, json={"message": "secondary rate limit"}, headers={"retry-after": "3600"})
     )
     report = run(["https://github.com/o/r"], _settings(tmp_path))
-    assert report.outcomes == {} and list(report.unanswered) == ["https://github.com/o/r"]
+    assert report.outcomes == {} and list(report.page_checks) == ["https://github.com/o/r"]
     assert "rate limit is exhausted" in report.notices[0]
 
 
@@ -235,7 +236,7 @@ def test_token_goes_only_to_the_api_as_a_per_request_header(tmp_path):
 
     async def go():
         async with httpx.AsyncClient() as client:
-            await github.fetch(["https://github.com/o/r"], client=client, settings=_settings(tmp_path), previous={})
+            await fetch_with(github.SOURCE, ["https://github.com/o/r"], client, _settings(tmp_path), {})
             return client.headers
 
     client_headers = anyio.run(go)
@@ -277,4 +278,4 @@ def test_both_rate_limit_error_spellings_stop_lookups(tmp_path, rate_type):
     """GitHub has answered RATE_LIMITED and RATE_LIMIT; both stop the lookups."""
     respx.post(GQL).mock(return_value=httpx.Response(200, json={"errors": [{"type": rate_type, "message": "x"}]}))
     report = run(["https://github.com/o/r"], _settings(tmp_path))
-    assert list(report.unanswered) == ["https://github.com/o/r"] and report.notices
+    assert list(report.page_checks) == ["https://github.com/o/r"] and report.notices

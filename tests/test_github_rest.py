@@ -14,6 +14,7 @@ from crawler.models import GitHubMeta, LinkStatus
 from crawler.settings import Settings
 from crawler.sources import github
 from crawler.sources.etag_cache import EtagCache
+from tests.sources_util import fetch_with
 
 API = "https://api.github.com"
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -67,7 +68,7 @@ def run(urls, tmp_path, previous=None, **settings_kw):
 
     async def go():
         async with httpx.AsyncClient() as client:
-            return await github.fetch(urls, client=client, settings=settings, previous=previous or {}, now=lambda: NOW)
+            return await fetch_with(github.SOURCE, urls, client, settings, previous or {}, now=lambda: NOW)
 
     return anyio.run(go)
 
@@ -156,7 +157,7 @@ def test_missing_path_is_broken_but_a_missing_ref_is_left_to_the_page_check(tmp_
     urls = ["https://github.com/o/r/tree/main/data", "https://github.com/o/r/tree/master/data"]
     report = run(urls, tmp_path)
     assert report.outcomes[urls[0]].result.reason == "GitHub API: path 'data' not found at ref 'main'"
-    assert report.unanswered[urls[1]].full_name == "o/r" and report.unanswered[urls[1]].stale is False
+    assert report.page_checks[urls[1]].github.full_name == "o/r" and report.page_checks[urls[1]].github.stale is False
     assert other_reading.call_count == 1
 
 
@@ -171,8 +172,8 @@ def test_budget_watch_stops_before_the_budget_is_gone(tmp_path):
     report = run(["https://github.com/o/a", "https://github.com/o/b"], tmp_path, previous)
     assert later.call_count == 0 and report.api_requests == 2
     assert report.outcomes["https://github.com/o/a"].result.status is LinkStatus.OK
-    assert report.unanswered["https://github.com/o/b"].stale is True
-    assert report.unanswered["https://github.com/o/b"].fetched_at == earlier
+    assert report.page_checks["https://github.com/o/b"].github.stale is True
+    assert report.page_checks["https://github.com/o/b"].github.fetched_at == earlier
     assert "nearly spent" in report.notices[0] and "13:00 UTC" in report.notices[0]
     assert "GITHUB_TOKEN" in report.notices[0]
 
@@ -186,7 +187,7 @@ def test_exhausted_primary_budget_is_not_slept_on(tmp_path):
     )  # fmt: skip
     report = run(["https://github.com/o/a", "https://github.com/o/b"], tmp_path)
     assert route.call_count == 1 and retry.recorded_waits() == []
-    assert set(report.unanswered) == {"https://github.com/o/a", "https://github.com/o/b"}
+    assert set(report.page_checks) == {"https://github.com/o/a", "https://github.com/o/b"}
     assert "exhausted" in report.notices[0]
 
 

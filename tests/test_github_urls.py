@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from crawler.models import GitHubMeta, LinkStatus
-from crawler.sources.github_urls import GitHubRef, PathState, RepoLookup, outcome_for, parse_github_url
+from crawler.sources.github.urls import GitHubRef, PathState, RepoLookup, outcome_for, parse_github_url
 
 AT = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
 
@@ -128,7 +128,7 @@ def test_outcome_for_missing_and_blocked_repositories():
     """Missing and DMCA-blocked repositories are broken with reasons that say which."""
     ref = parse_github_url("https://github.com/o/r")
     missing = outcome_for("u", ref, RepoLookup("o/r", "missing"), AT).result
-    blocked = outcome_for("u", ref, RepoLookup("o/r", "blocked"), AT).result
+    blocked = outcome_for("u", ref, RepoLookup("o/r", "blocked", cause="dmca"), AT).result
     assert (missing.status, missing.http_status, missing.reason) == (
         LinkStatus.BROKEN, 404, "GitHub API: repository not found")  # fmt: skip
     assert (blocked.status, blocked.http_status) == (LinkStatus.BROKEN, 451)

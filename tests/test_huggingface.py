@@ -15,6 +15,7 @@ from crawler.models import HuggingFaceMeta, LinkStatus
 from crawler.settings import Settings
 from crawler.sources import huggingface
 from crawler.sources.huggingface import claims, parse_hf_url
+from tests.sources_util import fetch_with
 
 HF = "https://huggingface.co"
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -43,8 +44,7 @@ def run(urls, previous=None, **settings_kw):
 
     async def go():
         async with httpx.AsyncClient() as client:
-            return await huggingface.fetch(urls, client=client, settings=settings, previous=previous or {},
-                                           now=lambda: NOW)  # fmt: skip
+            return await fetch_with(huggingface.SOURCE, urls, client, settings, previous or {}, now=lambda: NOW)
 
     return anyio.run(go)
 
@@ -184,9 +184,9 @@ def test_long_rate_limit_stops_and_carries_metadata_over_stale():
     }
     report = run(["https://huggingface.co/datasets/o/d", "https://huggingface.co/datasets/o/e"], previous)
     assert route.call_count == 1 and later.call_count == 0
-    carried = report.unanswered["https://huggingface.co/datasets/o/e"]
+    carried = report.page_checks["https://huggingface.co/datasets/o/e"].huggingface
     assert carried.stale is True and carried.fetched_at == earlier
-    assert report.unanswered["https://huggingface.co/datasets/o/d"] is None
+    assert report.page_checks["https://huggingface.co/datasets/o/d"].huggingface is None
     assert "280s" in report.notices[0] and "2 Hugging Face link(s)" in report.notices[0]
 
 
@@ -240,7 +240,7 @@ def test_tree_path_is_checked_against_the_file_list():
     assert report.outcomes["https://huggingface.co/datasets/o/d/tree/main/data"].result.status is LinkStatus.OK
     broken = report.outcomes["https://huggingface.co/datasets/o/d/blob/main/nope.csv"].result
     assert broken.status is LinkStatus.BROKEN and "'nope.csv'" in broken.reason
-    assert report.api_requests == 1
+    assert report.api_requests == 2  # the info with expand[], then ?blobs=true for the paths' sizes
 
 
 @respx.mock
@@ -256,7 +256,7 @@ def test_api_down_falls_back_to_page_checks():
     """5xx after retries: no verdict, the link is unanswered and a notice says why."""
     respx.get(f"{HF}/api/datasets/o/d").mock(return_value=httpx.Response(503))
     report = run(["https://huggingface.co/datasets/o/d"])
-    assert report.outcomes == {} and list(report.unanswered) == ["https://huggingface.co/datasets/o/d"]
+    assert report.outcomes == {} and list(report.page_checks) == ["https://huggingface.co/datasets/o/d"]
     assert "HTTP 503" in report.notices[0] and report.api_requests == 3
 
 
@@ -278,7 +278,7 @@ def test_bare_404_from_a_mirror_is_page_checked_not_broken():
 
     async def go():
         async with httpx.AsyncClient(transport=httpx.MockTransport(router.handler)) as client:
-            return await huggingface.fetch([url], client=client, settings=settings, previous={})
+            return await fetch_with(huggingface.SOURCE, [url], client, settings, {})
 
     report = anyio.run(go)
-    assert url in report.unanswered and url not in report.outcomes
+    assert url in report.page_checks and url not in report.outcomes

@@ -12,16 +12,21 @@ import respx
 from crawler.checker import CheckOptions
 from crawler.errors import NetworkDown
 from crawler.history import next_history
+from crawler import pipeline
 from crawler.models import (
     EntryRecord,
     GitHubMeta,
     LinkKind,
+    LinkMeta,
     LinkRecord,
     LinkResult,
     LinkStatus,
+    Metadata,
+    Outcome,
     Snapshot,
 )
 from crawler.pipeline import crawl
+from crawler.sources.base import SourceReport
 from crawler.settings import Settings
 
 T0 = datetime(2026, 11, 1, 6, 0, tzinfo=UTC)
@@ -129,3 +134,39 @@ def test_unreachable_github_after_working_links_is_not_network_down():
     crawled = anyio.run(go)
     assert crawled.outcomes["https://a.example/x"].result.status is LinkStatus.OK
     assert crawled.outcomes[REPO].result.status in (LinkStatus.UNVERIFIED, LinkStatus.BROKEN)
+
+
+class _Stub:
+    """An adapter that claims example.net URLs, answers /ok and hands /page back as a PageCheck."""
+
+    name = "stub"
+
+    def claims(self, url: str, settings: Settings) -> bool:
+        return url.startswith("https://example.net/")
+
+    async def fetch(self, urls, ctx):
+        report = SourceReport()
+        for url in urls:
+            if url.endswith("/ok"):
+                result = LinkResult(url=url, status=LinkStatus.OK, reason="stub API: exists", checked_at=ctx.now())
+                report.answer(url, Outcome(result=result, meta=LinkMeta(source="stub", fetched_at=ctx.now())))
+            else:
+                report.page_check(url, Metadata(meta=LinkMeta(source="stub", license="cc-by-4.0", fetched_at=T0)))
+        return report
+
+
+def test_pipeline_loops_over_sources_and_page_checks_carry_their_metadata(monkeypatch):
+    """A registered adapter's answers are kept; its PageCheck URLs are fetched as pages with the carry attached."""
+    monkeypatch.setattr(pipeline, "SOURCES", (_Stub(),))
+    monkeypatch.setattr(pipeline, "source_names", lambda: ("stub",))
+    router = respx.MockRouter(assert_all_called=False)
+    page = router.route(url="https://example.net/page").respond(200)
+    urls = ["https://example.net/ok", "https://example.net/page", PAGE]
+    router.route(url=PAGE).respond(200)
+    crawled = _crawl(router, urls, Settings.from_env({}), now=lambda: T0)
+    assert crawled.outcomes["https://example.net/ok"].result.reason == "stub API: exists"
+    paged = crawled.outcomes["https://example.net/page"]
+    assert page.called and paged.result.status is LinkStatus.OK and paged.meta.license == "cc-by-4.0"
+    skipped = _crawl(router, urls, Settings.from_env({}), only=frozenset({"links"}), now=lambda: T0)
+    assert skipped.outcomes["https://example.net/ok"].result.status is LinkStatus.SKIPPED
+    assert "--only excluded stub" in skipped.outcomes["https://example.net/ok"].result.reason

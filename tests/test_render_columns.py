@@ -18,7 +18,6 @@ from crawler.models import (
     LinkStatus,
 )
 from crawler.render.columns import (
-    activity,
     archive_text,
     availability,
     corpus,
@@ -49,13 +48,16 @@ def test_human_size_uses_decimal_units(size, text):
     assert human_size(size) == text
 
 
-def test_activity_is_inactive_after_a_year_and_dormant_after_three():
-    """No commit in 12 months is inactive, in 36 dormant; recent or unknown is neither."""
-    assert activity(datetime(2025, 6, 1, tzinfo=UTC), NOW) is None
-    assert activity(datetime(2025, 3, 1, tzinfo=UTC), NOW) == "inactive"
-    assert activity(datetime(2023, 3, 1, tzinfo=UTC), NOW) == "dormant"
-    assert activity(None, NOW) is None
-    assert activity(datetime(2020, 1, 1), NOW) == "dormant"  # naive datetimes are UTC
+def test_activity_flags_as_of_the_snapshot_date():
+    """No commit in 12 months is inactive, in 36 dormant (GitHub's own rule); recent or unknown adds no flag."""
+
+    def gh(last: datetime | None) -> GitHubMeta:
+        return GitHubMeta(full_name="a/b", stars=1, forks=0, fetched_at=NOW, last_commit=last)
+
+    assert github_flags(gh(datetime(2025, 6, 1, tzinfo=UTC)), NOW) == []
+    assert github_flags(gh(datetime(2025, 3, 1, tzinfo=UTC)), NOW) == ["inactive"]
+    assert github_flags(gh(datetime(2023, 3, 1, tzinfo=UTC)), NOW) == ["dormant"]
+    assert github_flags(gh(None), NOW) == []
 
 
 def test_github_flags_list_state_then_activity():

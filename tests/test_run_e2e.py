@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from crawler.registry import load_registry
-from crawler.sources.github_urls import parse_github_url
+from crawler.sources.github.urls import parse_github_url
 from crawler.sources.huggingface import parse_hf_url
 from tests.fakes import FakeApis, World
 
@@ -81,3 +81,19 @@ def test_run_without_token_uses_rest_and_etags_on_the_second_run(tmp_path):
     assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
     assert 0 < rest_first <= 60 and fake.counts.get("graphql", 0) == 0
     assert conditional and all(r.status == 304 for r in conditional)
+
+
+def test_run_records_corpus_meta_for_med_flamingo_and_github_links(tmp_path):
+    """latest.json's link-level meta: Med-Flamingo's HF dataset with licence, size and downloads; GitHub links open."""
+    out = tmp_path / "reports"
+    with FakeApis(shipped_world(github_token=TOKEN)) as fake:
+        proc = crawl(fake, tmp_path, out, GITHUB_TOKEN=TOKEN)
+    assert proc.returncode == 0, proc.stderr
+    snapshot = json.loads((out / "latest.json").read_text())
+    entry = next(e for e in snapshot["entries"] if e["id"] == "med-flamingo")
+    dataset = next(link for link in entry["links"] if "huggingface.co/datasets/" in link["url"])
+    meta = dataset["meta"]
+    assert meta["source"] == "huggingface" and meta["access"] == "open" and meta["license"] == "apache-2.0"
+    assert meta["size_bytes"] > 0 and meta["downloads"] == 1234 and meta["downloads_all_time"] == 98765
+    github_links = [link for e in snapshot["entries"] for link in e["links"] if parse_github_url(link["url"])]
+    assert all(link["meta"]["access"] == "open" and link["meta"]["source"] == "github" for link in github_links)

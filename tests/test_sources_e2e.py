@@ -12,6 +12,7 @@ from crawler import retry
 from crawler.models import GitHubMeta, LinkStatus
 from crawler.settings import Settings
 from crawler.sources import github, huggingface
+from tests.sources_util import fetch_with
 from tests.fakes import FakeApis, World
 
 GH_TOKEN = "ghp_e2eSecretTokenValue0123456789ABCDEF"
@@ -55,7 +56,7 @@ def settings_for(fake: FakeApis, tmp_path, **env: str) -> Settings:
 def fetch_github(urls, settings, previous=None):
     async def go():
         async with httpx.AsyncClient() as client:
-            return await github.fetch(urls, client=client, settings=settings, previous=previous or {})
+            return await fetch_with(github.SOURCE, urls, client, settings, previous or {})
 
     return anyio.run(go)
 
@@ -63,26 +64,28 @@ def fetch_github(urls, settings, previous=None):
 def fetch_hf(urls, settings, previous=None):
     async def go():
         async with httpx.AsyncClient() as client:
-            return await huggingface.fetch(urls, client=client, settings=settings, previous=previous or {})
+            return await fetch_with(huggingface.SOURCE, urls, client, settings, previous or {})
 
     return anyio.run(go)
 
 
 def test_registry_sized_run_takes_at_most_three_graphql_requests(tmp_path):
-    """With a token, 25 repositories and 35 links (paths included) cost at most 3 GitHub API requests."""
+    """With a token, 25 repositories and 35 links (paths included) cost at most 3 GraphQL requests (+1 for a block)."""
     world, urls, _ = registry_world(github_token=GH_TOKEN)
     with FakeApis(world) as fake:
         report = fetch_github(urls, settings_for(fake, tmp_path, GITHUB_TOKEN=GH_TOKEN))
         counts = dict(fake.counts)
     assert len(urls) == 35
-    assert counts.get("graphql", 0) <= 3 and counts.get("rest", 0) == 0
-    assert report.api_requests == counts["graphql"]
-    assert set(report.outcomes) | set(report.unanswered) == set(urls)
+    # One REST request, with the token, asks why the one blocked repository is blocked.
+    assert counts.get("graphql", 0) <= 3 and counts.get("rest", 0) == 1
+    assert report.api_requests == counts["graphql"] + counts["rest"]
+    assert set(report.outcomes) | set(report.page_checks) == set(urls)
     status = {u: o.result.status for u, o in report.outcomes.items()}
     assert status["https://github.com/oldorg/renamed"] is LinkStatus.REDIRECTED
     assert status["https://github.com/ghost/vanished"] is LinkStatus.BROKEN
     assert status["https://github.com/med1/model1/blob/main/missing.csv"] is LinkStatus.BROKEN
     assert status["https://github.com/taken/down"] is LinkStatus.BROKEN
+    assert report.outcomes["https://github.com/taken/down"].result.cause == "dmca"
     assert status["https://github.com/med0/model0/tree/main/data"] is LinkStatus.OK
     assert report.outcomes["https://github.com/med2/model2"].github.license == "NOASSERTION"
     assert report.outcomes["https://github.com/med3/model3"].github.license is None
@@ -116,8 +119,8 @@ def test_rest_budget_running_out_drops_nothing(tmp_path):
     with FakeApis(world) as fake:
         report = fetch_github(urls, settings_for(fake, tmp_path), previous)
     assert world.rest_remaining >= 0 and report.api_requests <= 60
-    assert set(report.outcomes) | set(report.unanswered) == set(urls)
-    stale = [m for m in report.unanswered.values() if m is not None and m.stale]
+    assert set(report.outcomes) | set(report.page_checks) == set(urls)
+    stale = [m.github for m in report.page_checks.values() if m.github is not None and m.github.stale]
     assert stale and all(m.fetched_at == earlier for m in stale)
     assert "nearly spent" in report.notices[-1]
 
@@ -138,7 +141,8 @@ def test_hugging_face_against_the_fake(tmp_path):
     with FakeApis(world) as fake:
         report = fetch_hf(hf_urls, settings_for(fake, tmp_path))
         hf_requests = fake.counts["hf"]
-    assert hf_requests == report.api_requests == 7  # 6 repositories, one of them renamed (307 + follow)
+    # 6 repositories, one renamed (307 + follow), one with a path link (+ ?blobs=true for its sizes)
+    assert hf_requests == report.api_requests == 8
     status = {u: o.result.status for u, o in report.outcomes.items()}
     assert status["https://huggingface.co/oldorg/llm"] is LinkStatus.REDIRECTED
     assert status["https://huggingface.co/datasets/org/vanished"] is LinkStatus.BROKEN

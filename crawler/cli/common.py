@@ -8,7 +8,13 @@ from pathlib import Path
 
 __all__ = ["add_crawl_options", "add_output_options", "add_registry_option", "add_verbosity", "new_parser"]
 
-ONLY_CHOICES = ("github", "huggingface", "links")
+
+
+def only_choices() -> tuple[str, ...]:
+    """``links`` and every registered host adapter's name (imported late: parsing stays cheap)."""
+    from crawler.sources import source_names
+
+    return ("links", *source_names())
 
 
 def new_parser(sub: argparse._SubParsersAction, name: str, help: str, examples: str) -> argparse.ArgumentParser:
@@ -38,9 +44,10 @@ def add_output_options(p: argparse.ArgumentParser) -> None:
 
 def _only(value: str) -> frozenset[str]:
     parts = frozenset(v.strip() for v in value.split(",") if v.strip())
-    unknown = parts - set(ONLY_CHOICES)
+    choices = only_choices()
+    unknown = parts - set(choices)
     if unknown or not parts:
-        raise argparse.ArgumentTypeError(f"choose from {', '.join(ONLY_CHOICES)} (comma-separated), not {value!r}")
+        raise argparse.ArgumentTypeError(f"choose from {', '.join(choices)} (comma-separated), not {value!r}")
     return parts
 
 
@@ -83,7 +90,8 @@ def add_only_option(p: argparse.ArgumentParser) -> None:
         type=_only,
         default=None,
         metavar="PARTS",
-        help="comma-separated parts to run: github, huggingface, links (default: all)",
+        help=f"comma-separated parts to run: {', '.join(only_choices())} (default: all; "
+        "'links' is every URL no host adapter claims)",
     )
 
 

@@ -14,13 +14,16 @@ from crawler.cli.common import (
     add_registry_option,
     add_verbosity,
     new_parser,
+    positive_int,
 )
 
 EXAMPLES = """\
   python -m crawler run                                  # the shipped registry.yaml -> reports/
   python -m crawler run --registry my.yaml --out site/   # another registry, another folder
   python -m crawler run --only github,huggingface        # refresh metadata, skip plain links
+  python -m crawler run --only links                     # plain links only, no host APIs
   GITHUB_TOKEN=... python -m crawler run --fail-on broken # exit 1 when a link is broken
+  python -m crawler run --archive                        # also ask Software Heritage / the Wayback Machine to save
 """
 
 
@@ -32,13 +35,40 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_crawl_options(p)
     add_fail_on(p)
     add_confirm_after(p)
+    _add_archive_options(p)
     add_verbosity(p)
     p.set_defaults(handler=handle)
 
 
+def _whole(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    return n
+
+
+def _add_archive_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("archives (Software Heritage, the Wayback Machine)")
+    g.add_argument(
+        "--archive",
+        action="store_true",
+        help="ask Software Heritage to save live GitHub repositories and the Wayback Machine to capture "
+        "live data links that were not archived recently (within per-run budgets)",
+    )
+    g.add_argument("--archive-swh-age-days", type=positive_int, default=90, metavar="N",
+                   help="with --archive: save repositories last visited more than N days ago (default 90)")
+    g.add_argument("--archive-wayback-age-days", type=positive_int, default=30, metavar="N",
+                   help="with --archive: capture data links not captured in the last N days (default 30)")
+    g.add_argument("--archive-lookups", type=_whole, default=40, metavar="N",
+                   help="at most N requests per archive per run to find copies of dead links (default 40; 0: none)")
+
+
 def handle(args: argparse.Namespace) -> int:
     from crawler.models import LinkStatus
-    from crawler.pipeline import ALL_PARTS, RunOptions, run
+    from crawler.pipeline import RunOptions, run
     from crawler.progress import make_progress
     from crawler.render.counts import link_counts
     from crawler.settings import Settings
@@ -47,12 +77,16 @@ def handle(args: argparse.Namespace) -> int:
     options = RunOptions(
         registry_path=args.registry,
         out_dir=args.out,
-        only=args.only or ALL_PARTS,
+        only=args.only,
         concurrency=args.concurrency,
         host_concurrency=args.host_concurrency,
         timeout=args.timeout,
         allow_private=args.allow_private,
         confirm_after=args.confirm_after,
+        archive=args.archive,
+        archive_lookups=args.archive_lookups,
+        swh_age_days=args.archive_swh_age_days,
+        wayback_age_days=args.archive_wayback_age_days,
     )
     progress = make_progress(stream=sys.stderr, quiet=args.quiet > 0)
     try:

@@ -7,14 +7,15 @@ are not used: their stars say nothing about the model.
 Per link (``corpus``): availability (one glyph), access, licence, size and downloads, from the
 host-neutral ``LinkMeta`` first, then Hugging Face's and GitHub's own metadata. Sizes are in
 decimal units (1 GB = 10^9 bytes), as Hugging Face, Zenodo and PhysioNet state theirs.
-Project activity (``activity``): no commit in 12 months is *inactive*, in 36 *dormant*; both
-are shown as information, never as an alarm (a finished corpus does not need commits).
+Project activity (``crawler.sources.github.health.activity``, as of the snapshot's
+``generated_at``): no commit in 12 months is *inactive*, in 36 *dormant*; both are shown as
+information, never as an alarm (a finished corpus does not need commits).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from crawler.history import day_of
 from crawler.models import (
@@ -29,17 +30,15 @@ from crawler.models import (
     LinkStatus,
 )
 from crawler.render.counts import is_refused, is_unverifiable
+from crawler.sources.github.health import activity
 
 __all__ = [
     "ACCESS_TEXT",
-    "DORMANT_AFTER",
     "HEALTH_MARKS",
-    "INACTIVE_AFTER",
     "SEVERITY",
     "UNVERIFIABLE_MARK",
     "UNVERIFIABLE_TEXT",
     "Corpus",
-    "activity",
     "archive_text",
     "availability",
     "code_links",
@@ -139,8 +138,6 @@ def worst_status(entry: EntryRecord) -> LinkStatus | None:
 
 UNVERIFIABLE_MARK = "🔒"
 UNVERIFIABLE_TEXT = "login required, existence not verifiable"
-INACTIVE_AFTER = timedelta(days=365)  # 12 months without a commit
-DORMANT_AFTER = timedelta(days=3 * 365)  # 36 months
 ACCESS_TEXT = {
     Access.OPEN: "open: anyone can download it",
     Access.GATED: "gated: accept the terms on the host",
@@ -271,28 +268,12 @@ def archive_text(copy: ArchiveCopy | None) -> str:
     return f"{what} of {day_text(copy.captured_at)}" if copy.captured_at else what
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def activity(last: datetime | None, now: datetime) -> str | None:
-    """``dormant`` (no commit in 36 months), ``inactive`` (12 months) or None, as of *now*."""
-    if last is None:
-        return None
-    age = _aware(now) - _aware(last)
-    if age >= DORMANT_AFTER:
-        return "dormant"
-    if age >= INACTIVE_AFTER:
-        return "inactive"
-    return None
-
-
 def github_flags(gh: GitHubMeta | None, now: datetime) -> list[str]:
     """What a maintainer should know about a repository: archived, disabled, locked, empty, inactive/dormant."""
     if gh is None:
         return []
     flags = [name for name in ("archived", "disabled", "locked", "empty") if getattr(gh, name)]
-    state = activity(gh.last_commit or gh.pushed_at, now)
-    if state is not None:
+    state = activity(gh, now)
+    if state in ("inactive", "dormant"):
         flags.append(state)
     return flags

@@ -1,30 +1,43 @@
-"""Metadata sources (GitHub, Hugging Face). They only fetch: no rendering, no files but their cache.
+"""Host adapters: each claims the URLs its host's API can answer and answers them in one batch.
 
-Each source module exposes ``claims(url, settings) -> bool`` and an async ``fetch(...)``
-returning a :class:`SourceReport`.
+The protocol is :mod:`crawler.sources.base`; the API errors every adapter shares are
+:mod:`crawler.sources.errors`. ``SOURCES`` is the registered adapters in order: a URL goes to the
+first that claims it, and the link checker takes the rest. Adding a host is one module with a
+``SOURCE`` object and one line here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from crawler.sources import (
+    baidu_pan,
+    figshare,
+    gdrive,
+    github,
+    huggingface,
+    kaggle,
+    modelscope,
+    physionet,
+    tianchi,
+    zenodo,
+)
+from crawler.sources.base import Source
 
-from crawler.models import GitHubMeta, HuggingFaceMeta, Outcome
+__all__ = ["SOURCES", "source_names"]
 
-__all__ = ["SourceReport"]
+SOURCES: tuple[Source, ...] = (
+    github.SOURCE,
+    huggingface.SOURCE,
+    modelscope.SOURCE,
+    zenodo.SOURCE,
+    physionet.SOURCE,
+    figshare.SOURCE,
+    kaggle.SOURCE,
+    gdrive.SOURCE,
+    baidu_pan.SOURCE,
+    tianchi.SOURCE,
+)
 
 
-@dataclass
-class SourceReport:
-    """What a source learned in one run.
-
-    ``outcomes``: URLs the API answered (status decided by the API; no page fetch needed).
-    ``unanswered``: URLs the API could not answer this run (budget exhausted, API down):
-    the pipeline page-checks them and attaches the given metadata, which is the previous
-    snapshot's carried over with ``stale=True`` (or None when there was none).
-    ``notices``: one-sentence messages for the user (bad token, budget exhausted ...), never a secret.
-    """
-
-    outcomes: dict[str, Outcome] = field(default_factory=dict)
-    unanswered: dict[str, GitHubMeta | HuggingFaceMeta | None] = field(default_factory=dict)
-    api_requests: int = 0
-    notices: list[str] = field(default_factory=list)
+def source_names() -> tuple[str, ...]:
+    """The adapters' names in order (what ``--only`` takes besides ``links``)."""
+    return tuple(source.name for source in SOURCES)

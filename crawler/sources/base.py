@@ -77,6 +77,16 @@ class SourceReport:
     def page_check(self, url: str, carry: Metadata | None = None, why: str = "") -> None:
         self.answers[url] = PageCheck(carry or Metadata(), why)
 
+    @property
+    def outcomes(self) -> dict[str, Outcome]:
+        """The ``Answered`` URLs and their outcomes (a read-only view for callers and tests)."""
+        return {url: a.outcome for url, a in self.answers.items() if isinstance(a, Answered)}
+
+    @property
+    def page_checks(self) -> dict[str, Metadata]:
+        """The ``PageCheck`` URLs and the metadata to attach to their page check."""
+        return {url: a.carry for url, a in self.answers.items() if isinstance(a, PageCheck)}
+
 
 class Source(Protocol):
     """A host adapter. ``name`` is also the part name ``--only`` takes (``--only zenodo,links``)."""

@@ -16,7 +16,10 @@ and counting every request::
 ``world.script(endpoint, status, body, headers, times)`` queues canned answers (rate
 limits, 5xx) served before the world is consulted. GraphQL queries are read with a
 regex: every ``<alias>: repository(owner: "o", name: "n")`` and, after it, every
-``<alias>: object(expression: "ref:path")``.
+``<alias>: object(expression: "ref:path")``: a Blob answers ``byteSize``, a Tree its direct
+``entries`` with their blobs' sizes, ``HEAD:<readme name>`` the README's ``text``.
+``world.block(name, reason)`` answers REST 451 (``dmca``) or 403 with a ``block`` object
+(``tos``), and GraphQL a FORBIDDEN error. The Hub honours ``expand[]=`` and ``blobs=true``.
 """
 
 from __future__ import annotations
@@ -32,99 +35,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from tests.fakes.repos import FakeHfRepo, FakeRepo
+
 __all__ = ["FakeApis", "FakeHfRepo", "FakeRepo", "Recorded", "World"]
 
 _STR = r'"(?:[^"\\]|\\.)*"'
 _REPO_ALIAS = re.compile(rf"(\w+):\s*repository\(owner:\s*({_STR}),\s*name:\s*({_STR})\)")
 _OBJECT_ALIAS = re.compile(rf"(\w+):\s*object\(expression:\s*({_STR})\)")
 DOCS = "https://docs.github.com/rest"
-
-
-@dataclass
-class FakeRepo:
-    full_name: str
-    id: int = 0
-    stars: int = 10
-    forks: int = 2
-    open_issues: int = 3
-    open_pulls: int = 1
-    license: str | None = "MIT"
-    description: str | None = "A medical corpus"
-    homepage: str | None = None
-    topics: list[str] = field(default_factory=lambda: ["medical", "nlp"])
-    archived: bool = False
-    fork: bool = False
-    default_branch: str = "main"
-    created_at: str = "2023-03-01T08:00:00Z"
-    pushed_at: str = "2024-09-01T12:00:00Z"
-    last_commit: str | None = "2024-06-15T09:30:00Z"
-    paths: dict[str, set[str]] = field(default_factory=dict)
-
-    def has_ref(self, ref: str) -> bool:
-        return ref == self.default_branch or ref in self.paths
-
-    def has_path(self, ref: str, path: str) -> bool:
-        files = self.paths.get(ref, set())
-        return path in files or any(f.startswith(path.rstrip("/") + "/") for f in files)
-
-    def rest_body(self, base: str) -> dict[str, Any]:
-        owner, name = self.full_name.split("/")
-        lic = None if self.license is None else {
-            "key": self.license.lower(), "name": self.license, "spdx_id": self.license,
-            "url": None if self.license == "NOASSERTION" else f"{base}/licenses/{self.license.lower()}",
-            "node_id": "MDc6TGljZW5zZTA=",
-        }  # fmt: skip
-        return {
-            "id": self.id, "node_id": f"R_{self.id}", "name": name, "full_name": self.full_name,
-            "owner": {"login": owner, "id": 1, "type": "Organization"}, "private": False,
-            "html_url": f"https://github.com/{self.full_name}", "description": self.description,
-            "fork": self.fork, "url": f"{base}/repos/{self.full_name}", "homepage": self.homepage or "",
-            "stargazers_count": self.stars, "watchers_count": self.stars, "forks_count": self.forks,
-            "open_issues_count": self.open_issues + self.open_pulls, "license": lic, "topics": self.topics,
-            "archived": self.archived, "disabled": False, "default_branch": self.default_branch,
-            "created_at": self.created_at, "updated_at": self.pushed_at, "pushed_at": self.pushed_at,
-        }  # fmt: skip
-
-    def graphql_node(self) -> dict[str, Any]:
-        target = {"committedDate": self.last_commit} if self.last_commit else None
-        return {
-            "nameWithOwner": self.full_name, "stargazerCount": self.stars, "forkCount": self.forks,
-            "issues": {"totalCount": self.open_issues}, "pullRequests": {"totalCount": self.open_pulls},
-            "licenseInfo": {"spdxId": self.license} if self.license else None,
-            "pushedAt": self.pushed_at, "createdAt": self.created_at, "isArchived": self.archived,
-            "isFork": self.fork, "description": self.description, "homepageUrl": self.homepage,
-            "repositoryTopics": {"nodes": [{"topic": {"name": t}} for t in self.topics]},
-            "defaultBranchRef": {"name": self.default_branch, "target": target},
-        }  # fmt: skip
-
-
-@dataclass
-class FakeHfRepo:
-    id: str
-    repo_type: str = "dataset"
-    downloads: int | None = 1234
-    likes: int = 56
-    license: str | list[str] | None = "apache-2.0"
-    tags: list[str] = field(default_factory=list)
-    last_modified: str = "2024-07-01T10:00:00.000Z"
-    created_at: str = "2023-05-05T05:05:05.000Z"
-    gated: bool | str = False
-    private: bool = False
-    disabled: bool = False
-    siblings: list[str] = field(default_factory=lambda: ["README.md", "data/train.parquet"])
-
-    def body(self) -> dict[str, Any]:
-        card = {"license": self.license} if self.license is not None else {}
-        body = {
-            "_id": hashlib.sha1(self.id.encode()).hexdigest()[:24], "id": self.id, "author": self.id.split("/")[0],
-            "sha": "0123456789abcdef0123456789abcdef01234567", "lastModified": self.last_modified,
-            "createdAt": self.created_at, "private": self.private, "gated": self.gated, "disabled": self.disabled,
-            "likes": self.likes, "tags": self.tags, "cardData": card,
-            "siblings": [{"rfilename": name} for name in self.siblings],
-        }  # fmt: skip
-        if self.repo_type != "space":
-            body["downloads"] = self.downloads
-        return body
 
 
 @dataclass
@@ -157,7 +75,7 @@ class World:
     graphql_remaining: int = 5000
     repos: dict[str, FakeRepo] = field(default_factory=dict)
     renames: dict[str, str] = field(default_factory=dict)
-    blocked: set[str] = field(default_factory=set)
+    blocked: dict[str, str] = field(default_factory=dict)  # full name -> block reason (dmca, tos ...)
     hf: dict[tuple[str, str], FakeHfRepo] = field(default_factory=dict)
     hf_renames: dict[tuple[str, str], str] = field(default_factory=dict)
     scripts: list[Scripted] = field(default_factory=list)
@@ -170,8 +88,8 @@ class World:
     def rename(self, old: str, new: str) -> None:
         self.renames[old.lower()] = new
 
-    def block(self, full_name: str) -> None:
-        self.blocked.add(full_name.lower())
+    def block(self, full_name: str, reason: str = "dmca") -> None:
+        self.blocked[full_name.lower()] = reason
 
     def add_hf(self, repo_type: str, repo_id: str, **kw: Any) -> FakeHfRepo:
         repo = FakeHfRepo(repo_id, repo_type, **kw)
@@ -332,16 +250,31 @@ class FakeApis:
                 continue
             node = repo.graphql_node()
             for obj in _OBJECT_ALIAS.finditer(block):
-                expression = json.loads(obj.group(2))
-                ref, _, path = expression.partition(":")
-                found = repo.has_ref(ref) and (not path or repo.has_path(ref, path))
-                kind = "Commit" if not path else ("Blob" if path in repo.paths.get(ref, set()) else "Tree")
-                node[obj.group(1)] = {"__typename": kind} if found else None
+                node[obj.group(1)] = self._object(repo, json.loads(obj.group(2)), block[obj.end() : obj.end() + 200])
             data[alias] = node
         body: dict[str, Any] = {"data": data}
         if errors:
             body["errors"] = errors
         return 200, body, self._limit_headers("graphql", 5000, world.graphql_remaining)
+
+    @staticmethod
+    def _object(repo: FakeRepo, expression: str, selection: str) -> dict[str, Any] | None:
+        """A GraphQL ``object(expression:)`` answer: a Commit, a Blob (byteSize, text) or a Tree (entries)."""
+        ref, _, path = expression.partition(":")
+        if ref == "HEAD":  # README reads: HEAD is the default branch
+            if repo.empty or path != repo.readme_name or repo.readme is None:
+                return None
+            return {"text": repo.readme}
+        if not (repo.has_ref(ref) and (not path or repo.has_path(ref, path))):
+            return None
+        if not path:
+            return {"__typename": "Commit"}
+        if path in repo.paths.get(ref, set()):
+            return {"__typename": "Blob", "byteSize": repo.size_of(path)} if "byteSize" in selection else {
+                "__typename": "Blob"}  # fmt: skip
+        entries = [{"type": kind, "object": {"byteSize": repo.size_of(name)} if kind == "blob" else {}}
+                   for kind, name in repo.entries(ref, path)]  # fmt: skip
+        return {"__typename": "Tree", "entries": entries} if "entries" in selection else {"__typename": "Tree"}
 
     def rest(self, parts: Any, authorization: str | None, if_none_match: str | None) -> tuple[int, Any, dict[str, str]]:
         world = self.world
@@ -375,9 +308,11 @@ class FakeApis:
             return 404, not_found, {}
         state, repo = world.resolve(segments[1], segments[2])
         if state == "blocked":
-            block = {"reason": "dmca", "created_at": "2023-01-01T00:00:00Z",
+            reason = world.blocked[f"{segments[1]}/{segments[2]}".lower()]
+            block = {"reason": reason, "created_at": "2023-01-01T00:00:00Z",
                      "html_url": "https://github.com/github/dmca/blob/master/2023/01/2023-01-01-example.md"}
-            return 451, {"message": "Repository access blocked", "block": block}, {}  # fmt: skip
+            # 451 for a legal takedown; GitHub's own blocks (terms of service) answer 403 with the block.
+            return (451 if reason == "dmca" else 403), {"message": "Repository access blocked", "block": block}, {}
         if repo is None:
             return 404, not_found, {}
         if state == "moved":
@@ -388,7 +323,7 @@ class FakeApis:
         if not rest:
             return 200, repo.rest_body(base), {}
         if rest == ["commits"]:
-            if repo.last_commit is None:
+            if repo.last_commit is None or repo.empty:
                 return 409, {"message": "Git Repository is empty.", "documentation_url": DOCS}, {}
             if query.get("sha", repo.default_branch) != repo.default_branch:
                 return 404, not_found, {}
@@ -403,8 +338,13 @@ class FakeApis:
                              "status": "404"}, {}  # fmt: skip
             if path and not repo.has_path(ref, path):
                 return 404, not_found, {}
-            return 200, {"type": "dir" if not path or path not in repo.paths.get(ref, set()) else "file",
-                         "path": path}, {}  # fmt: skip
+            if path in repo.paths.get(ref, set()):
+                return 200, {"type": "file", "path": path, "name": path.rsplit("/", 1)[-1],
+                             "size": repo.size_of(path)}, {}  # fmt: skip
+            listing = [{"type": "file" if kind == "blob" else "dir", "path": name, "name": name.rsplit("/", 1)[-1],
+                        "size": repo.size_of(name) if kind == "blob" else 0}
+                       for kind, name in repo.entries(ref, path)]  # fmt: skip
+            return 200, listing, {}
         return 404, not_found, {}
 
     # ------------------------------------------------------------------ Hugging Face
@@ -429,4 +369,5 @@ class FakeApis:
             if authorization is None:
                 return 401, {"error": "Invalid username or password."}, headers
             return 404, {"error": "Repository not found"}, headers
-        return 200, repo.body(), limits
+        query = parse_qs(parts.query)
+        return 200, repo.answer(query.get("expand[]", []), query.get("blobs", [""])[0] == "true"), limits

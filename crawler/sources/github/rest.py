@@ -10,6 +10,25 @@ Rate limits (docs.github.com "Rate limits for the REST API"): 403/429 with
 ``x-ratelimit-remaining: 0`` is the exhausted primary budget (not waited on: it resets
 within the hour); 403/429 with ``retry-after`` or a "secondary rate limit" message is
 waited out and retried through :mod:`crawler.retry` (one minute when no header says).
+
+What the answers mean (docs.github.com REST "Repositories" > "Get a repository", "Commits" and
+"Repository contents"):
+
+- ``GET /repos/{owner}/{repo}``: 404 missing; 301 to ``/repositories/{id}`` renamed or
+  transferred; 451 "Repository access blocked" with ``block: {reason: "dmca", created_at,
+  html_url}`` a legal takedown (cause ``dmca``; another reason: ``legal-block``); 403 with a
+  ``block`` object GitHub's own block, reason ``tos`` or ``unavailable`` (cause ``tos-blocked``;
+  python-github-backup#488 and Octokit's ``RepositoryUnavailable`` tell it from other 403s the
+  same way). In a 200: ``size`` in kilobytes, ``disabled``, ``archived``, ``private``.
+- ``GET /repos/{owner}/{repo}/commits?per_page=1&sha=BRANCH``: the newest commit's date;
+  409 "Git Repository is empty." -> ``GitHubMeta.empty``.
+- ``GET /repos/{owner}/{repo}/contents/PATH?ref=REF``: a file is an object with ``size``; a
+  directory is an array of its direct entries (``type`` file/dir, ``size``; at most 1,000
+  entries, the API's documented cap): their files are counted and summed. Only that summary is
+  cached with the ETag.
+
+REST tells no ``locked`` and the README is not read here (each repository already costs two
+or three of the 60 hourly requests): those signals need a token.
 """
 
 from __future__ import annotations
@@ -27,51 +46,17 @@ from pydantic import SecretStr, ValidationError
 
 from crawler.models import GitHubMeta
 from crawler.retry import RetryPolicy, WaitTooLong, call_with_retries
+from crawler.sources.errors import ApiUnavailable, BadToken, BudgetExhausted, RetryableError
 from crawler.sources.etag_cache import EtagCache
-from crawler.sources.github_urls import GitHubRef, PathState, RepoLookup
+from crawler.sources.github.urls import GitHubRef, PathState, RepoLookup
 
-__all__ = [
-    "API_VERSION",
-    "ApiState",
-    "ApiUnavailable",
-    "BadToken",
-    "BudgetExhausted",
-    "RetryableError",
-    "RestClient",
-    "api_headers",
-    "send",
-]
+__all__ = ["API_VERSION", "ApiState", "RestClient", "api_headers", "send"]
 
 log = logging.getLogger(__name__)
 
 API_VERSION = "2022-11-28"
 SECONDARY_DEFAULT_WAIT = 60.0  # GitHub: "wait for at least one minute before retrying"
 _REDIRECTS = (301, 302, 307, 308)
-
-
-class BudgetExhausted(Exception):
-    """The primary rate limit is spent (or would be): stop calling the API this run."""
-
-    def __init__(self, reset_at: datetime | None, *, planned: bool = False) -> None:
-        super().__init__("GitHub API rate limit exhausted")
-        self.reset_at = reset_at
-        self.planned = planned
-
-
-class BadToken(Exception):
-    """The API answered 401 to the token."""
-
-
-class ApiUnavailable(Exception):
-    """The API kept failing (5xx, network) after retries, or refused for another reason."""
-
-
-class RetryableError(Exception):
-    """A secondary rate limit, 5xx or network error: retried through crawler.retry."""
-
-    def __init__(self, reason: str, wait: float | None = None) -> None:
-        super().__init__(reason)
-        self.wait = wait
 
 
 POLICY = RetryPolicy(
@@ -191,8 +176,13 @@ async def send(
         raise ApiUnavailable(str(exc)) from None
 
 
-def meta_from_rest(repo: dict[str, Any], last_commit: str | None, fetched_at: datetime) -> GitHubMeta:
-    """GitHubMeta from a ``GET /repos/{owner}/{repo}`` body (open_issues counts PRs, as GitHub's does)."""
+def meta_from_rest(
+    repo: dict[str, Any], last_commit: str | None, fetched_at: datetime, *, empty: bool = False
+) -> GitHubMeta:
+    """GitHubMeta from a ``GET /repos/{owner}/{repo}`` body (open_issues counts PRs, as GitHub's does).
+
+    REST tells no ``locked`` and has no README in this body: those stay unset without a token.
+    """
     license_ = repo.get("license") or {}
     return GitHubMeta(
         full_name=repo["full_name"],
@@ -204,6 +194,8 @@ def meta_from_rest(repo: dict[str, Any], last_commit: str | None, fetched_at: da
         pushed_at=repo.get("pushed_at"),
         created_at=repo.get("created_at"),
         archived=bool(repo.get("archived")),
+        disabled=bool(repo.get("disabled")),
+        empty=empty,
         fork=bool(repo.get("fork")),
         default_branch=repo.get("default_branch"),
         description=repo.get("description") or None,
@@ -211,6 +203,34 @@ def meta_from_rest(repo: dict[str, Any], last_commit: str | None, fetched_at: da
         homepage=repo.get("homepage") or None,
         fetched_at=fetched_at,
     )
+
+
+def _block_cause(status: int, body: Any) -> str | None:
+    """``dmca`` / ``tos-blocked`` / ``legal-block`` for a blocked repository's answer, else None.
+
+    451 is a legal takedown; 403 with a ``block`` object is GitHub's own block (terms of
+    service, reason ``tos`` or ``unavailable``); a 403 without ``block`` is a rate limit or
+    permissions matter, not a verdict on the repository.
+    """
+    block = body.get("block") if isinstance(body, dict) else None
+    reason = str(block.get("reason", "")).lower() if isinstance(block, dict) else ""
+    if status == 451:
+        return "dmca" if reason in ("dmca", "") else "legal-block"
+    if status == 403 and isinstance(block, dict):
+        return "dmca" if reason == "dmca" else "tos-blocked"
+    return None
+
+
+def _contents_summary(body: Any) -> dict[str, int | None]:
+    """{size, files} of a contents answer: a file's size, or a directory's direct files' total and count."""
+    if isinstance(body, list):
+        files = [e for e in body if isinstance(e, dict) and e.get("type") == "file"]
+        sizes = [e.get("size") for e in files]
+        total = sum(sizes) if all(isinstance(v, int) for v in sizes) else None  # type: ignore[arg-type]
+        return {"size": total, "files": len(files)}
+    if isinstance(body, dict) and isinstance(body.get("size"), int):
+        return {"size": body["size"], "files": 1}
+    return {"size": None, "files": None}
 
 
 class RestClient:
@@ -239,8 +259,14 @@ class RestClient:
         remaining = self.state.remaining
         return remaining is None or remaining - needed >= self.reserve
 
-    async def _get(self, url: str, *, keep_body: bool = True) -> tuple[int, Any, httpx.Response]:
-        """GET with If-None-Match; a 304 is answered from the cache as a 200."""
+    async def _get(
+        self, url: str, *, summarise: Callable[[Any], Any] | None = None
+    ) -> tuple[int, Any, httpx.Response]:
+        """GET with If-None-Match; a 304 is answered from the cache as a 200.
+
+        *summarise* shrinks a 200's body before it is returned and cached (a directory listing
+        becomes its size and file count), so a 304 later answers with the same summary.
+        """
         cached = self.cache.get(url)
         headers = api_headers(self.token)
         if cached is not None:
@@ -256,7 +282,9 @@ class RestClient:
         except ValueError:
             body = None
         if status == 200:
-            self.cache.put(url, response.headers.get("etag"), body if keep_body else None)
+            if summarise is not None:
+                body = summarise(body)
+            self.cache.put(url, response.headers.get("etag"), body)
         else:
             self.cache.forget(url)
         return status, body, response
@@ -282,33 +310,48 @@ class RestClient:
             status, body, response = await self._get(urljoin(url, location))
         if status == 404:
             return RepoLookup(first.key, "missing")
-        if status == 451:
-            return RepoLookup(first.key, "blocked")
+        blocked = _block_cause(status, body)
+        if blocked is not None:
+            return RepoLookup(first.key, "blocked", cause=blocked)
         if status != 200 or not isinstance(body, dict) or "full_name" not in body:
             log.info("GitHub REST answered %s for %s; the link checker will decide.", status, first.full_name)
             return None
         full_name = body["full_name"]
-        last_commit = await self._last_commit(full_name, body.get("default_branch"))
+        last_commit, empty = await self._last_commit(full_name, body.get("default_branch"))
         try:
-            meta = meta_from_rest(body, last_commit, self.now())
+            meta = meta_from_rest(body, last_commit, self.now(), empty=empty)
         except ValidationError as exc:
             log.warning("Unexpected GitHub REST answer for %s: %s", full_name, exc.errors()[0]["msg"])
             return None
-        lookup = RepoLookup(first.key, "found", meta)
+        size = body.get("size")  # kilobytes
+        size_bytes = size * 1024 if isinstance(size, int) and size >= 0 else None
+        lookup = RepoLookup(first.key, "found", meta, size_bytes=size_bytes, private=bool(body.get("private")))
         for ref in refs:
             await self._check_paths(full_name, ref, lookup)
         return lookup
 
-    async def _last_commit(self, full_name: str, branch: str | None) -> str | None:
+    async def block_cause(self, ref: GitHubRef) -> str | None:
+        """Why a repository GraphQL called blocked is blocked (``dmca``, ``tos-blocked`` ...), from REST's ``block``.
+
+        GraphQL's error names no reason; REST's answer does (451 or 403 with ``block.reason``).
+        """
+        url = f"{self.api_url}/repos/{quote(ref.owner)}/{quote(ref.repo)}"
+        status, body, _ = await self._get(url)
+        return _block_cause(status, body)
+
+    async def _last_commit(self, full_name: str, branch: str | None) -> tuple[str | None, bool]:
+        """(date of the default branch's newest commit, repository is empty)."""
         if not branch:
-            return None
+            return None, False
         url = f"{self.api_url}/repos/{full_name}/commits?per_page=1&sha={quote(branch, safe='')}"
         status, body, _ = await self._get(url)
         # 409 "Git Repository is empty." has no commit to report.
+        if status == 409:
+            return None, True
         if status != 200 or not isinstance(body, list) or not body:
-            return None
+            return None, False
         commit = body[0].get("commit") or {}
-        return (commit.get("committer") or {}).get("date") or (commit.get("author") or {}).get("date")
+        return (commit.get("committer") or {}).get("date") or (commit.get("author") or {}).get("date"), False
 
     async def _check_paths(self, full_name: str, ref: GitHubRef, lookup: RepoLookup) -> None:
         for index, (ref_name, path) in enumerate(ref.candidates()):
@@ -327,9 +370,10 @@ class RestClient:
         if path:
             url += "/" + quote(path)
         url += f"?ref={quote(ref_name, safe='')}"
-        status, body, _ = await self._get(url, keep_body=False)
+        status, body, _ = await self._get(url, summarise=_contents_summary)
         if status == 200:
-            return PathState(ref_exists=True, path_exists=True)
+            summary = body if isinstance(body, dict) else {}
+            return PathState(True, True, summary.get("size"), summary.get("files"))
         if status == 404:
             message = str((body or {}).get("message", "")) if isinstance(body, dict) else ""
             if "no commit found for the ref" in message.lower():

@@ -20,12 +20,13 @@ from datetime import datetime
 from typing import Literal
 from urllib.parse import quote, unquote, urlsplit
 
-from crawler.models import GitHubMeta, LinkResult, LinkStatus, Outcome
+from crawler.models import Access, GitHubMeta, LinkMeta, LinkResult, LinkStatus, Outcome
 
 __all__ = [
     "GitHubRef",
     "PathState",
     "RepoLookup",
+    "link_meta",
     "outcome_for",
     "parse_github_url",
 ]
@@ -128,24 +129,71 @@ def parse_github_url(url: str, hosts: frozenset[str] = GITHUB_HOSTS) -> GitHubRe
 
 @dataclass
 class PathState:
-    """What the API said about one (ref, path) reading; None means not asked."""
+    """What the API said about one (ref, path) reading; None means not asked.
+
+    ``size_bytes``: a file's size, or the total of a directory's direct files; ``file_count``:
+    1 for a file, the number of a directory's direct files (subdirectories not counted).
+    """
 
     ref_exists: bool | None = None
     path_exists: bool | None = None
+    size_bytes: int | None = None
+    file_count: int | None = None
 
 
 @dataclass
 class RepoLookup:
-    """What one GraphQL alias or one REST sequence learned about a repository."""
+    """What one GraphQL alias or one REST sequence learned about a repository.
+
+    ``cause`` says why a ``blocked`` repository is blocked (``dmca``, ``tos-blocked``,
+    ``legal-block``); ``size_bytes`` is the repository's size on disk; ``private`` is True for a
+    repository only the token's owner can see.
+    """
 
     key: str
     state: Literal["found", "missing", "blocked"]
     meta: GitHubMeta | None = None
     paths: dict[tuple[str, str], PathState] = field(default_factory=dict)
+    cause: str | None = None
+    size_bytes: int | None = None
+    private: bool = False
 
 
 def _result(url: str, status: LinkStatus, reason: str, at: datetime, **kw: object) -> LinkResult:
     return LinkResult(url=url, status=status, reason=reason, checked_at=at, **kw)  # type: ignore[arg-type]
+
+
+_BLOCKED = {
+    "dmca": ("GitHub API: repository blocked after a DMCA takedown notice", 451),
+    "tos-blocked": ("GitHub API: repository access blocked by GitHub (terms of service)", 403),
+    "legal-block": ("GitHub API: repository blocked for legal reasons", 451),
+}
+
+
+def link_meta(ref: GitHubRef, lookup: RepoLookup, at: datetime) -> LinkMeta | None:
+    """The uniform :class:`LinkMeta` of *ref*: repository size for a repository link, the path's own for a path."""
+    meta = lookup.meta
+    if meta is None:
+        return None
+    size, count = lookup.size_bytes, None
+    if ref.kind is not None and ref.candidates():
+        size = None
+        for reading in ref.candidates():
+            state = lookup.paths.get(reading)
+            if state is not None and state.path_exists:
+                size, count = state.size_bytes, state.file_count
+                break
+    license_ = meta.license if meta.license not in (None, "NOASSERTION") else None
+    return LinkMeta(
+        source="github",
+        title=meta.full_name,
+        access=Access.RESTRICTED if lookup.private else Access.OPEN,
+        license=license_ or ("other" if meta.license == "NOASSERTION" else None),
+        size_bytes=size,
+        file_count=count,
+        updated_at=meta.last_commit or meta.pushed_at,
+        fetched_at=at,
+    )
 
 
 def outcome_for(url: str, ref: GitHubRef, lookup: RepoLookup, at: datetime) -> Outcome | None:
@@ -154,18 +202,25 @@ def outcome_for(url: str, ref: GitHubRef, lookup: RepoLookup, at: datetime) -> O
     None happens for a tree/blob link whose ref the API does not know (GitHub's pages
     redirect renamed branches such as master -> main, the API does not) and when the
     path was not asked (REST budget ran out): the link checker then fetches the page.
+    A repository GitHub disabled is broken (cause ``disabled``); archived, locked and empty
+    ones stay ok, flagged in :class:`GitHubMeta`.
     """
     if lookup.state == "missing":
-        return Outcome(
-            result=_result(url, LinkStatus.BROKEN, "GitHub API: repository not found", at, http_status=404)
-        )
+        reason = "GitHub API: repository not found"
+        return Outcome(result=_result(url, LinkStatus.BROKEN, reason, at, http_status=404, cause="not-found"))
     if lookup.state == "blocked":
-        reason = "GitHub API: repository blocked for legal reasons (DMCA)"
-        return Outcome(result=_result(url, LinkStatus.BROKEN, reason, at, http_status=451))
+        cause = lookup.cause or "legal-block"
+        reason, http = _BLOCKED.get(cause, _BLOCKED["legal-block"])
+        return Outcome(result=_result(url, LinkStatus.BROKEN, reason, at, http_status=http, cause=cause))
     meta = lookup.meta
     assert meta is not None
+    info = link_meta(ref, lookup, at)
     moved = meta.full_name.lower() != ref.key
     final_url = ref.page_url(meta.full_name) if moved else None
+    if meta.disabled:
+        reason = "GitHub API: repository disabled by GitHub; its contents cannot be had"
+        result = _result(url, LinkStatus.BROKEN, reason, at, http_status=403, final_url=final_url, cause="disabled")
+        return Outcome(result=result, github=meta, meta=info)
     if ref.kind is None or not ref.candidates():
         what = "repository exists"
     else:
@@ -173,17 +228,17 @@ def outcome_for(url: str, ref: GitHubRef, lookup: RepoLookup, at: datetime) -> O
         if found is None:
             return None
         if not found:
-            return Outcome(
-                result=_result(url, LinkStatus.BROKEN, broken_reason, at, http_status=404, final_url=final_url),
-                github=meta,
+            result = _result(
+                url, LinkStatus.BROKEN, broken_reason, at, http_status=404, final_url=final_url, cause="not-found"
             )
+            return Outcome(result=result, github=meta, meta=info)
         what = f"{ref.kind} exists"
     if moved:
         reason = f"GitHub API: repository moved to {meta.full_name}; {what}"
-        result = _result(url, LinkStatus.REDIRECTED, reason, at, http_status=301, final_url=final_url)
+        result = _result(url, LinkStatus.REDIRECTED, reason, at, http_status=301, final_url=final_url, cause="moved")
     else:
         result = _result(url, LinkStatus.OK, f"GitHub API: {what}", at, http_status=200)
-    return Outcome(result=result, github=meta)
+    return Outcome(result=result, github=meta, meta=info)
 
 
 def _path_verdict(ref: GitHubRef, lookup: RepoLookup) -> tuple[bool | None, str]:

@@ -13,6 +13,16 @@ budget; a "secondary rate limit" message (200 or 403) is waited out and retried.
 
 ``open_issues`` is open issues plus open pull requests, the number REST reports as
 ``open_issues_count``, so a run with a token and one without agree.
+
+Health and size ride in the same alias, at no extra request (docs.github.com GraphQL reference,
+objects "Repository", "Tree", "TreeEntry", "Blob"): ``isDisabled``, ``isLocked``, ``isEmpty``,
+``isPrivate``, ``diskUsage`` (kilobytes, stored as bytes); each path check asks
+``... on Blob { byteSize }`` (a file's size) and ``... on Tree { entries { type object { ... on
+Blob { byteSize } } } }`` (a directory's direct files, counted and summed); and
+``m<j>: object(expression: "HEAD:README.md") { ... on Blob { text } }`` for README.md,
+readme.md, README.rst and README, scanned by :func:`crawler.sources.github.health.readme_notice`.
+A blocked repository's error names no reason ("Repository access blocked"): the adapter asks
+REST once for its ``block.reason`` (see :mod:`.rest`).
 """
 
 from __future__ import annotations
@@ -28,18 +38,10 @@ import httpx
 from pydantic import SecretStr, ValidationError
 
 from crawler.models import GitHubMeta
-from crawler.sources.github_rest import (
-    SECONDARY_DEFAULT_WAIT,
-    ApiState,
-    ApiUnavailable,
-    BadToken,
-    BudgetExhausted,
-    RetryableError,
-    api_headers,
-    retry_after,
-    send,
-)
-from crawler.sources.github_urls import GitHubRef, PathState, RepoLookup
+from crawler.sources.errors import ApiUnavailable, BadToken, BudgetExhausted, RetryableError
+from crawler.sources.github.health import readme_notice
+from crawler.sources.github.rest import SECONDARY_DEFAULT_WAIT, ApiState, api_headers, retry_after, send
+from crawler.sources.github.urls import GitHubRef, PathState, RepoLookup
 
 __all__ = ["BATCH_SIZE", "Batch", "build_query", "lookup_batch", "meta_from_graphql"]
 
@@ -53,10 +55,17 @@ _REPO_FIELDS = """
     pullRequests(states: OPEN) { totalCount }
     licenseInfo { spdxId }
     pushedAt createdAt isArchived isFork description homepageUrl
+    isDisabled isLocked isEmpty isPrivate diskUsage
     repositoryTopics(first: 20) { nodes { topic { name } } }
     defaultBranchRef { name target { ... on Commit { committedDate } } }"""
 
 _RATE_LIMIT_TYPES = frozenset({"RATE_LIMITED", "RATE_LIMIT"})
+# A path's size rides in its existence check: a blob's bytes, a tree's direct entries.
+_PATH_FIELDS = (
+    "{ __typename ... on Blob { byteSize } ... on Tree { entries { type object { ... on Blob { byteSize } } } } }"
+)
+# GitHub shows the first README it finds; these are the names medical-corpus repositories use.
+README_NAMES = ("README.md", "readme.md", "README.rst", "README")
 
 
 def _literal(value: str) -> str:
@@ -95,7 +104,10 @@ def build_query(groups: Sequence[Sequence[GitHubRef]]) -> Batch:
                     obj_alias = f"{prefix}{len(objects)}"
                     objects[obj_alias] = wanted
                     expression = wanted[0] if wanted[1] is None else f"{wanted[0]}:{wanted[1]}"
-                    lines.append(f"    {obj_alias}: object(expression: {_literal(expression)}) {{ __typename }}")
+                    fields = "{ __typename }" if wanted[1] is None else _PATH_FIELDS
+                    lines.append(f"    {obj_alias}: object(expression: {_literal(expression)}) {fields}")
+        for j, name in enumerate(README_NAMES):
+            lines.append(f"    m{j}: object(expression: {_literal('HEAD:' + name)}) {{ ... on Blob {{ text }} }}")
         lines.append("  }")
         batch.objects[alias] = objects
         parts.extend(lines)
@@ -113,6 +125,8 @@ def meta_from_graphql(node: dict[str, Any], fetched_at: datetime) -> GitHubMeta:
         for n in ((node.get("repositoryTopics") or {}).get("nodes") or [])
         if isinstance(n, dict) and isinstance(n.get("topic"), dict)
     ]
+    readme = next((t for j in range(len(README_NAMES)) if (t := (node.get(f"m{j}") or {}).get("text"))), None)
+    notice = readme_notice(readme)
     return GitHubMeta(
         full_name=node["nameWithOwner"],
         stars=node.get("stargazerCount") or 0,
@@ -123,6 +137,11 @@ def meta_from_graphql(node: dict[str, Any], fetched_at: datetime) -> GitHubMeta:
         pushed_at=node.get("pushedAt"),
         created_at=node.get("createdAt"),
         archived=bool(node.get("isArchived")),
+        disabled=bool(node.get("isDisabled")),
+        locked=bool(node.get("isLocked")),
+        empty=bool(node.get("isEmpty")),
+        notice=notice[0] if notice else None,
+        moved_to=notice[1] if notice else None,
         fork=bool(node.get("isFork")),
         default_branch=branch.get("name"),
         description=node.get("description") or None,
@@ -204,7 +223,10 @@ async def lookup_batch(
             log.warning("Unexpected GitHub GraphQL answer for %s: %s", refs[0].full_name, exc)
             results[key] = None
             continue
-        results[key] = RepoLookup(key, "found", meta, _paths(node, batch.objects[alias]))
+        disk = node.get("diskUsage")
+        size = disk * 1024 if isinstance(disk, int) and disk >= 0 else None
+        paths = _paths(node, batch.objects[alias])
+        results[key] = RepoLookup(key, "found", meta, paths, size_bytes=size, private=bool(node.get("isPrivate")))
     return results
 
 
@@ -212,9 +234,28 @@ def _failed_alias(key: str, errors: list[dict[str, Any]]) -> RepoLookup | None:
     if any(e.get("type") == "NOT_FOUND" for e in errors):
         return RepoLookup(key, "missing")
     text = " ".join(str(e.get("message", "")) for e in errors).lower()
-    if "access blocked" in text or "dmca" in text or "legal" in text:
-        return RepoLookup(key, "blocked")
+    if "dmca" in text:
+        return RepoLookup(key, "blocked", cause="dmca")
+    if "terms of service" in text or "tos" in text.split():
+        return RepoLookup(key, "blocked", cause="tos-blocked")
+    if "access blocked" in text or "legal" in text or "unavailable for legal" in text:
+        return RepoLookup(key, "blocked", cause="legal-block")
     return None
+
+
+def _sizes(obj: Any) -> tuple[int | None, int | None]:
+    """(bytes, files) of a path object: a blob's size, or a tree's direct files' total and count."""
+    if not isinstance(obj, dict):
+        return None, None
+    if isinstance(obj.get("byteSize"), int):
+        return obj["byteSize"], 1
+    entries = obj.get("entries")
+    if not isinstance(entries, list):
+        return None, None
+    blobs = [e.get("object") or {} for e in entries if isinstance(e, dict) and e.get("type") == "blob"]
+    sizes = [b.get("byteSize") for b in blobs if isinstance(b, dict)]
+    total = sum(v for v in sizes if isinstance(v, int)) if all(isinstance(v, int) for v in sizes) else None
+    return total, len(blobs)
 
 
 def _paths(node: dict[str, Any], objects: dict[str, tuple[str, str | None]]) -> dict[tuple[str, str], PathState]:
@@ -223,5 +264,6 @@ def _paths(node: dict[str, Any], objects: dict[str, tuple[str, str | None]]) -> 
     for alias, (ref, path) in objects.items():
         if path is not None:
             exists = node.get(alias) is not None
-            paths[(ref, path)] = PathState(ref_exists=refs_found.get(ref) or exists, path_exists=exists)
+            size, count = _sizes(node.get(alias))
+            paths[(ref, path)] = PathState(refs_found.get(ref) or exists, exists, size, count)
     return paths
