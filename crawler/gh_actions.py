@@ -4,6 +4,8 @@
     python -m crawler.gh_actions commit-message reports/latest.json --previous OLD.json
     python -m crawler.gh_actions has-confirmed-broken reports/latest.json --confirm-after 2
     python -m crawler.gh_actions issue-body reports/latest.json --confirm-after 2 --reports-url URL
+    python -m crawler.gh_actions pr-body fix-plan.json --run-url URL      # `crawler fix --plan` output
+    git log --format='%ae%x09%ce' main..origin/BRANCH | python -m crawler.gh_actions branch-is-ours --bot-email E
 
 GitHub refuses an issue body over 65,536 characters and drops a step summary over 1 MiB; both
 texts are cut here by whole lines, with a note saying so, and never exceed the limit. The issue
@@ -18,6 +20,7 @@ import sys
 import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
@@ -25,6 +28,9 @@ from crawler.errors import CrawlerError, SnapshotError
 from crawler.models import EntryRecord, LinkRecord, LinkStatus, Snapshot
 from crawler.render.columns import UNVERIFIABLE_TEXT, archive_text
 from crawler.render.counts import link_counts, plural
+
+if TYPE_CHECKING:
+    from crawler.fix.plan import FixPlan
 
 __all__ = [
     "ISSUE_BODY_LIMIT",
@@ -36,6 +42,8 @@ __all__ = [
     "issue_body",
     "issue_size",
     "main",
+    "only_bot_commits",
+    "pr_body",
     "step_summary",
 ]
 
@@ -211,6 +219,67 @@ def _status(link: LinkRecord | None) -> LinkStatus | None:
     return None if link is None else link.result.status
 
 
+# --------------------------------------------------------------------------- fix pull request
+
+PR_MARKER = "<!-- crawler:fix-links -->"
+PR_BODY_LIMIT = ISSUE_BODY_LIMIT  # GitHub caps a pull request's body like an issue's
+_SOURCES = {"wayback": "Wayback Machine", "software-heritage": "Software Heritage"}
+
+
+def pr_body(plan: FixPlan, *, limit: int = PR_BODY_LIMIT, run_url: str | None = None) -> str:
+    """The fix pull request: each edit (entry, old -> new URL) with why, then archived copies waiting.
+
+    Every URL and reason is escaped like the issue body's; cut by whole lines under *limit*.
+    """
+    n = len(plan.edits)
+    crawl = plan.snapshot_generated_at.strftime("%Y-%m-%d %H:%M UTC")
+    run = f" ([run]({_md_url_target(run_url)}))" if run_url else ""
+    lines = [
+        PR_MARKER,
+        f"**{n} registry edit{_s(n)}** proposed by `python -m crawler fix` from the crawl of {crawl}{run}.",
+        "",
+        "Each changed line keeps a comment naming the old URL. The scheduled crawl rewrites this pull request "
+        "while there is something to fix and closes it when nothing is left; it never overwrites commits a "
+        "person pushes to this branch.",
+    ]
+    if plan.edits:
+        lines += ["", "### Edits", ""]
+        for edit in plan.edits:
+            if edit.field == "archived":
+                lines.append(f"- `{edit.entry_id}`: {_md_url(edit.old_url)} gains `archived:` {_md_url(edit.new_url)}")
+            else:
+                lines.append(f"- `{edit.entry_id}`: {_md_url(edit.old_url)} → {_md_url(edit.new_url)}")
+            lines += [f"  - {_md_text(change.why)} (`{change.cause}`)" for change in edit.changes]
+    if plan.suggestions:
+        lines += ["", f"### Gone, with an archived copy ({len(plan.suggestions)})", ""]
+        lines += ["Not changed: accept a copy with `python -m crawler fix --accept-archived URL --apply`.", ""]
+        for s in plan.suggestions:
+            source = _SOURCES.get(s.archive.source, s.archive.source)
+            when = f" of {s.archive.captured_at.date().isoformat()}" if s.archive.captured_at else ""
+            since = f", failing since {s.failing_since.isoformat()}" if s.failing_since else ""
+            lines.append(
+                f"- `{s.entry_id}`: {_md_url(s.url)}{since}; {source} copy{when}: {_md_url(s.archive.url)}"
+            )
+    if plan.notes:
+        lines += ["", "### Not proposed", ""] + [f"- {_md_text(note, 2 * _MAX_TEXT)}" for note in plan.notes]
+    def note(k: int) -> str:
+        return f"_{k} more line{_s(k)} cut to stay under GitHub's {limit:,}-character limit._"
+
+    return _fit(lines, limit, issue_size, note)
+
+
+def only_bot_commits(log: str, bot_email: str) -> bool:
+    """True when every commit of *log* (lines ``AUTHOR_EMAIL<TAB>COMMITTER_EMAIL``) is the bot's.
+
+    The job force-pushes its fix branch only then: a person's commit there is never overwritten.
+    An empty log (no branch yet, or nothing on it) is the bot's.
+    """
+    for line in log.splitlines():
+        if line.strip() and any(field.strip().lower() != bot_email.lower() for field in line.split("\t")):
+            return False
+    return True
+
+
 # --------------------------------------------------------------------------- text helpers
 
 
@@ -337,7 +406,32 @@ def _parser() -> argparse.ArgumentParser:
         if name == "issue-body":
             p.add_argument("--limit", type=int, default=ISSUE_BODY_LIMIT, help="characters (default 65536)")
             p.add_argument("--reports-url", default=None, help="URL of reports/broken-links.md on GitHub")
+    _add_fix_commands(sub)
     return parser
+
+
+def _add_fix_commands(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("pr-body", help="print the fix pull request's body from `crawler fix --plan FILE`")
+    p.add_argument("plan", type=Path)
+    p.add_argument("--limit", type=int, default=PR_BODY_LIMIT, help="characters (default 65536)")
+    p.add_argument("--run-url", default=None, help="URL of the workflow run")
+    p = sub.add_parser("branch-is-ours", help="print true when every commit on stdin (git log) is the bot's")
+    p.add_argument("--bot-email", required=True)
+
+
+def _fix_command(args: argparse.Namespace) -> str:
+    if args.command == "branch-is-ours":
+        return "true\n" if only_bot_commits(sys.stdin.read(), args.bot_email) else "false\n"
+    from crawler.fix.plan import FixPlan
+
+    try:
+        plan = FixPlan.model_validate_json(args.plan.read_bytes())
+    except OSError as exc:
+        raise CrawlerError(f"{args.plan}: cannot read the plan: {exc.strerror or exc}.") from None
+    except ValidationError as exc:
+        problem = exc.errors()[0]["msg"]
+        raise CrawlerError(f"{args.plan}: not a plan written by `crawler fix --plan` ({problem}).") from None
+    return pr_body(plan, limit=args.limit, run_url=args.run_url)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -351,6 +445,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 raise CrawlerError(f"{args.markdown}: cannot read it: {exc.strerror or exc}.") from None
         elif args.command == "commit-message":
             text = commit_message(load_snapshot_file(args.snapshot), _previous(args.previous))
+        elif args.command in ("pr-body", "branch-is-ours"):
+            text = _fix_command(args)
         elif args.command == "has-confirmed-broken":
             confirmed = has_confirmed_broken(load_snapshot_file(args.snapshot), args.confirm_after)
             text = "true\n" if confirmed else "false\n"

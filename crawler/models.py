@@ -90,11 +90,19 @@ class Link(_Strict):
     kind: LinkKind
     label: str | None = Field(default=None, description="Text the source writes next to the URL.")
     note: str | None = Field(default=None, description="Why this link is odd, e.g. it belongs to another project.")
+    archived: str | None = Field(
+        default=None,
+        description="An archived copy of a link that is gone, accepted by the maintainer "
+        "(`python -m crawler fix --accept-archived URL`); `url` stays as cited.",
+    )
+    column: str | None = Field(
+        default=None, description="The source table's header this link was found under (imported lists)."
+    )
 
-    @field_validator("url")
+    @field_validator("url", "archived")
     @classmethod
-    def _absolute_http(cls, v: str) -> str:
-        return check_http_url(v)
+    def _absolute_http(cls, v: str | None) -> str | None:
+        return None if v is None else check_http_url(v)
 
 
 class Entry(_Strict):
@@ -109,6 +117,10 @@ class Entry(_Strict):
     aliases: list[str] = Field(default_factory=list)
     duplicate_of: str | None = Field(default=None, description="Id of the entry this row repeats.")
     notes: str | None = None
+    category: str | None = Field(default=None, description="The heading the source lists this entry under.")
+    extra: dict[str, str] = Field(
+        default_factory=dict, description="The source's other columns, header -> cell text (nothing is dropped)."
+    )
 
     @field_validator("id")
     @classmethod
@@ -162,6 +174,11 @@ class SourceInfo(_Strict):
     file: str | None = None
     front_matter: str | None = Field(default=None, description="The source's front matter, verbatim.")
     columns: list[str] = Field(default_factory=list, description="The source table's headers.")
+    roles: dict[str, str] = Field(
+        default_factory=dict,
+        description="Header -> role (name, description, code, model, data, training, paper, date, license, link,"
+        " category) as import chose it; headers without a role are kept in each entry's extra.",
+    )
 
 
 class Registry(_Strict):

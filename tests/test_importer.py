@@ -18,6 +18,7 @@ from crawler.importer import (
     parse_markdown,
     split_cells,
 )
+from crawler.importer.cells import plain_text
 from crawler.models import LinkKind
 from crawler.registry import load_registry, parse_registry
 
@@ -56,7 +57,8 @@ def test_seed_import_matches_the_shipped_registry():
         assert got.description == want.description
         assert got.training_data == want.training_data
         assert [(lk.url, lk.kind, lk.label) for lk in got.links] == [(lk.url, lk.kind, lk.label) for lk in want.links]
-    assert imported.source == shipped.source
+    assert imported.source.model_copy(update={"roles": {}}) == shipped.source
+    assert imported.source.roles == {"模型": "name", "开源地址": "code", "所用数据": "training", "数据下载地址": "data"}
 
 
 def test_seed_import_marks_repeated_rows():
@@ -145,7 +147,8 @@ def test_classify_url_by_column_and_host(url, role, kind):
 
 def test_split_cells_respects_escapes_and_code():
     """Escaped pipes and pipes inside backticks do not split cells."""
-    assert split_cells("| a \\| b | `c | d` | e |") == ["a | b", "`c | d`", "e"]
+    assert split_cells("| a \\| b | `c | d` | e |") == ["a \\| b", "`c | d`", "e"]  # the escape is Markdown's
+    assert plain_text("a \\| b") == "a | b"
     assert split_cells("a | b") == ["a", "b"]
 
 
@@ -165,7 +168,7 @@ def test_text_that_only_looks_like_a_url_stays_text():
     """A bare 'https://' or a relative Markdown link is not a link; it stays in the text (here: a note)."""
     (entry,) = parse_markdown(_table("| M | | | see https:// and [doc](docs/a.md) |")).entries
     assert entry.links == []
-    assert entry.notes == "The data column also names 'see https:// and [doc](docs/a.md)' without a URL."
+    assert entry.extra == {"数据下载地址": "see https:// and [doc](docs/a.md)"}  # kept, under its header
 
 
 def test_english_headers_and_column_order_are_recognised():
@@ -204,8 +207,7 @@ def test_awkward_strings_round_trip_through_yaml():
     names = ["yes", "1.0", "#x", "'q'", '"d"', "null", "@at", "2023-12-20", "~", "*star", "!tag", "%p", "on"]
     md = _table(*[f"| {n} | | | |" for n in names], "| Z a: b #c | | x: 'y' | |")
     registry, _ = parse_registry(markdown_to_registry_yaml(md, source_file=None), "t.yaml")
-    assert [e.name for e in registry.entries] == [*names, "Z"]
-    assert registry.entries[-1].description == "a: b #c"
+    assert [e.name for e in registry.entries] == [*names, "Z a: b #c"]  # Latin words: one name, not split
     assert registry.entries[-1].training_data == "x: 'y'"
     assert len({e.id for e in registry.entries}) == len(names) + 1
 

@@ -40,11 +40,11 @@ def record(status: LinkStatus = LinkStatus.OK, **kw: object) -> LinkRecord:
 
 @pytest.mark.parametrize(
     ("size", "text"),
-    [(None, ""), (0, "0 B"), (999, "999 B"), (1000, "1.0 kB"), (52_300_000, "52.3 MB"), (1_234_000_000, "1.2 GB"),
-     (123_456_789_012, "123 GB"), (999_960_000, "1.0 GB"), (5 * 10**18, "5000 PB")],
+    [(None, ""), (0, "0 bytes"), (1, "1 byte"), (999, "999 bytes"), (1000, "1.0 kB"), (52_300_000, "52 MB"),
+     (1_234_000_000, "1.2 GB"), (123_456_789_012, "123 GB"), (5 * 10**18, "5000 PB")],
 )  # fmt: skip
 def test_human_size_uses_decimal_units(size, text):
-    """Sizes read like the hosts state them: 1.2 GB, three significant digits at most."""
+    """Sizes read like the hosts state them: 1.2 GB, one decimal under 10."""
     assert human_size(size) == text
 
 
@@ -104,7 +104,7 @@ def test_corpus_reads_linkmeta_and_marks_newer_versions_and_stale():
     c = corpus(record(meta=meta))
     assert (c.access, c.licence, c.size, c.downloads) == ("open", "CC-BY-4.0", "650 MB", 42)
     assert c.newer_version == "newer version 2.0"
-    assert c.stale == "metadata from 2026-02-01 (not refreshed this run)"
+    assert c.stale == "stale, as of 2026-02-01"
     assert stale_text(record()) == ""
 
 

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from crawler import __version__
-from crawler.cli import check, diff, importer, report, run, validate
+from crawler.cli import check, diff, fix, importer, report, run, validate
 from crawler.errors import CrawlerError
 
 __all__ = ["main", "build_parser"]
@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"crawler {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    for module in (run, check, validate, report, diff, importer):
+    for module in (run, check, validate, report, diff, importer, fix):
         module.register(sub)
     return parser
 

@@ -147,21 +147,22 @@ ACCESS_TEXT = {
     Access.RESTRICTED: "restricted: on request, embargoed or closed",
     Access.UNKNOWN: "unknown: the host does not say",
 }
-_UNITS = ("B", "kB", "MB", "GB", "TB", "PB")
+_UNITS = ("bytes", "kB", "MB", "GB", "TB", "PB")
 
 
 def human_size(size_bytes: int | None) -> str:
-    """``1.2 GB`` (decimal units, 3 significant digits at most), ``512 B``, or '' for None."""
+    """``1234567890`` -> ``1.2 GB`` (decimal units, one decimal under 10, none above; ``512 bytes``); None -> ''.
+
+    The one size wording of every report (``crawler.render.cells`` uses it for the leaderboard).
+    """
     if size_bytes is None:
         return ""
-    value = float(size_bytes)
-    unit = 0
-    while value >= 999.95 and unit < len(_UNITS) - 1:
-        value /= 1000
-        unit += 1
+    value, unit = float(size_bytes), 0
+    while value >= 1000 and unit < len(_UNITS) - 1:
+        value, unit = value / 1000, unit + 1
     if unit == 0:
-        return f"{size_bytes} B"
-    return f"{value:.1f} {_UNITS[unit]}" if value < 100 else f"{value:.0f} {_UNITS[unit]}"
+        return f"{size_bytes} byte" + ("" if size_bytes == 1 else "s")
+    return f"{value:.1f} {_UNITS[unit]}" if value < 10 else f"{value:.0f} {_UNITS[unit]}"
 
 
 def hf_licence(hf: HuggingFaceMeta | None) -> str:
@@ -252,12 +253,12 @@ def corpus(link: LinkRecord) -> Corpus:
 
 
 def stale_text(link: LinkRecord) -> str:
-    """``metadata from 2024-01-02 (not refreshed this run)`` when any of the link's metadata is stale, else ''."""
-    stale = [m for m in (link.github, link.huggingface, link.meta) if m is not None and m.stale]
+    """``stale, as of YYYY-MM-DD`` when any metadata shown was carried over from an earlier run
+    (the oldest one's ``fetched_at``), else ''. The one stale wording of every report."""
+    stale = [m for m in (link.meta, link.huggingface, link.github) if m is not None and m.stale]
     if not stale:
         return ""
-    oldest = min(m.fetched_at for m in stale)
-    return f"metadata from {day_text(oldest)} (not refreshed this run)"
+    return f"stale, as of {day_text(min(m.fetched_at for m in stale))}"
 
 
 def archive_text(copy: ArchiveCopy | None) -> str:

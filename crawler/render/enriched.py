@@ -18,7 +18,7 @@ from crawler.render.plain import plain, utc_stamp
 
 __all__ = ["crawl_block", "render_enriched_yaml"]
 
-_REGISTRY_FIELDS = {"url", "kind", "label", "note"}
+_REGISTRY_FIELDS = {"url", "kind", "label", "note", "column"}
 
 
 class _CannotAnnotate(Exception):
@@ -146,7 +146,7 @@ def _rebuild(snapshot: Snapshot) -> str:
     entries = []
     for entry in snapshot.entries:
         data = plain(entry.model_dump(exclude={"links"}, exclude_none=True))
-        data = {k: v for k, v in data.items() if v != []}
+        data = {k: v for k, v in data.items() if v not in ([], {})}  # extra: {} is the default, not data
         data["links"] = [
             {**plain(link.model_dump(include=_REGISTRY_FIELDS, exclude_none=True)), "crawl": crawl_block(link)}
             for link in entry.links
@@ -154,7 +154,8 @@ def _rebuild(snapshot: Snapshot) -> str:
         entries.append(data)
     document: dict[str, object] = {"version": 1}
     if snapshot.source is not None:
-        document["source"] = plain(snapshot.source.model_dump(exclude_none=True))
+        source = plain(snapshot.source.model_dump(exclude_none=True))
+        document["source"] = {k: v for k, v in source.items() if v != {}}  # roles: {} for a hand-written registry
     document["entries"] = entries
     return _dump(document)
 

@@ -251,7 +251,7 @@ def _hub(entry: EntryRecord) -> HubView:
         if licence := hf_licence(hf):
             parts.append(licence)
         if hf.stale:
-            parts.append(f"stale, from {day_text(hf.fetched_at)}")
+            parts.append(f"stale, as of {day_text(hf.fetched_at)}")
         lines.append(one_line(" · ".join(parts)))
     return HubView(downloads=total, lines=lines)
 
@@ -276,7 +276,7 @@ def _row(entry: EntryRecord, series: dict[str, list[tuple[date, int]]], now: dat
         licences="|".join(licences),
         hub=_hub(entry),
         stars=gh.stars if gh is not None else None,
-        stars_stale=f"stale, from {day_text(gh.fetched_at)}" if gh is not None and gh.stale else "",
+        stars_stale=f"stale, as of {day_text(gh.fetched_at)}" if gh is not None and gh.stale else "",
         spark=sparkline_svg(series.get(gh.full_name.lower(), [])) if gh is not None else Markup(""),
         licence=one_line(licence_text(entry)),
         last_commit=day_text(last_commit(entry)),
