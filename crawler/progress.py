@@ -13,7 +13,6 @@ and the per-status counts on a line of their own (never wrapped mid-count); it i
 crawl ends or is interrupted and replaced by one plain line, so Ctrl-C never leaves a second bar.
 The ETA uses the slower of the whole run's rate and the last 30
 seconds' (the slow hosts finish last), and is not shown before 10 results and 3 seconds.
-``fallback_sentence`` is the wording the pipeline logs for URLs an API could not answer.
 """
 
 from __future__ import annotations
@@ -37,7 +36,6 @@ from crawler.models import LinkResult, LinkStatus
 __all__ = [
     "STATUS_STYLE",
     "Progress",
-    "fallback_sentence",
     "format_duration",
     "isatty",
     "make_progress",
@@ -89,20 +87,6 @@ def make_progress(
     return _LogProgress(console.file, interval=interval, clock=clock)
 
 
-def fallback_sentence(count: int) -> str:
-    """What it means that *count* URLs got no API answer, in words a user understands (for the run's log).
-
-    ``3 links could not be looked up through their host's API this run (rate limit, missing token or an
-    API error); they were checked as ordinary web pages instead: their status is current, but stars,
-    licence, downloads and size are from an earlier run (marked stale) or missing.``
-    """
-    one = count == 1
-    return (
-        f"{count} link{'' if one else 's'} could not be looked up through {'its' if one else 'their'} host's API "
-        f"this run (rate limit, missing token or an API error); {'it was' if one else 'they were'} checked as "
-        f"ordinary web pages instead: {'its' if one else 'their'} status is current, but stars, licence, "
-        "downloads and size are from an earlier run (marked stale) or missing."
-    )
 
 
 def format_duration(seconds: float) -> str:

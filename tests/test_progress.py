@@ -278,7 +278,7 @@ def test_summary_notes_refused_and_login_only_links_calmly():
 
 def test_fallback_sentence_explains_in_plain_words():
     """The log line about URLs the APIs could not answer says what happened and what it means."""
-    from crawler.progress import fallback_sentence
+    from crawler.pipeline import fallback_sentence
 
     text = fallback_sentence(3)
     assert text.startswith("3 links could not be looked up through their host's API this run")
