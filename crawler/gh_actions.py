@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 import sys
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,6 +26,8 @@ from pydantic import ValidationError
 
 from crawler.errors import CrawlerError, SnapshotError
 from crawler.models import EntryRecord, LinkRecord, LinkStatus, Snapshot
+from crawler.render.columns import UNVERIFIABLE_TEXT, archive_text
+from crawler.render.counts import link_counts, plural
 
 if TYPE_CHECKING:
     from crawler.fix.plan import FixPlan
@@ -70,7 +72,7 @@ def confirmed_broken(snapshot: Snapshot, confirm_after: int = 2) -> list[tuple[E
 
 def has_confirmed_broken(snapshot: Snapshot, confirm_after: int = 2) -> bool:
     """True when the link-health issue should be open."""
-    return bool(confirmed_broken(snapshot, confirm_after))
+    return bool(link_counts(snapshot, confirm_after=confirm_after).confirmed)
 
 
 def issue_size(text: str) -> int:
@@ -85,41 +87,45 @@ def issue_body(
     limit: int = ISSUE_BODY_LIMIT,
     reports_url: str | None = None,
 ) -> str:
-    """The link-health issue: confirmed-broken links grouped by entry, then moved links.
+    """The link-health issue: each confirmed-broken URL once, with the entries citing it and any
+    archived copy, then moved links, then (in one line each, no alarm) links refused by the address
+    guard and hosts that cannot be verified without a login. Counts are ``crawler.render.counts``'s.
 
     Never over *limit* (see ``issue_size``): cut by whole lines, with a note pointing to the full report.
     """
-    broken = confirmed_broken(snapshot, confirm_after)
-    moved = _unique(
-        (e, link)
-        for e, link in snapshot.links()
-        if link.result.status is LinkStatus.REDIRECTED and link.result.final_url
-    )
+    counts = link_counts(snapshot, confirm_after=confirm_after)
+    broken = counts.confirmed
+    moved = [c for c in counts.moved if c.result.final_url]
     report = f"[{FULL_REPORT}]({_md_url_target(reports_url)})" if reports_url else f"`{FULL_REPORT}`"
-    urls = {link.url for _, link in broken}
-    entries = {e.id for e, _ in broken}
+    entries = {e.id for c in broken for e in c.entries}
     n_entries = f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}"
     when = snapshot.generated_at.strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         ISSUE_MARKER,
-        f"**{len(urls)} confirmed-broken link{_s(len(urls))}** in {n_entries} (crawl of {when}).",
+        f"**{len(broken)} confirmed-broken link{_s(len(broken))}** in {n_entries} (crawl of {when}).",
         "",
         f"A link is listed once it has failed {confirm_after} run{_s(confirm_after)} in a row and is broken now. "
         f"Every scheduled crawl rewrites this issue and closes it when all of them work again. Full report: {report}.",
     ]
     if broken:
-        lines += ["", "### Confirmed broken"]
-        current = None
-        for entry, link in broken:
-            if entry.id != current:
-                current = entry.id
-                lines += ["", f"#### {_md_text(entry.name)} (`{entry.id}`)", ""]  # ids are validated slugs
-            lines.append(f"- {_md_url(link.url)}: {_broken_detail(link)}")
+        lines += ["", f"### Confirmed broken ({len(broken)})", ""]
+        lines += ["Each link once, with the entries citing it. `python -m crawler fix` proposes the edits.", ""]
+        for cited in broken:
+            names = ", ".join(f"{_md_text(e.name)} (`{e.id}`)" for e in cited.entries)  # ids are validated slugs
+            lines.append(f"- {_md_url(cited.url)} — {names}: {_broken_detail(cited.link)}")
     if moved:
         lines += ["", f"### Moved ({len(moved)})", ""]
         lines += ["Permanent redirects: point the registry at the new address.", ""]
-        for entry, link in moved:
-            lines.append(f"- {_md_text(entry.name)}: {_md_url(link.url)} → {_md_url(link.result.final_url or '')}")
+        for cited in moved:
+            names = ", ".join(_md_text(e.name) for e in cited.entries)
+            lines.append(f"- {names}: {_md_url(cited.url)} → {_md_url(cited.result.final_url or '')}")
+    if counts.refused:
+        lines += ["", f"### Not checked: refused by the address guard ({len(counts.refused)})", ""]
+        lines += [f"- {_md_url(c.url)}: {_md_text(c.result.reason)}" for c in counts.refused]
+    if counts.unverifiable:
+        urls = ", ".join(_md_url(c.url) for c in counts.unverifiable)
+        n = len(counts.unverifiable)
+        lines += ["", f"{n} link{_s(n)} on hosts that need a login to tell: {UNVERIFIABLE_TEXT} (not an alarm): {urls}"]
     note = (
         lambda n: f"_{n} more line{_s(n)} cut to stay under GitHub's {limit:,}-character limit; "
         f"the full list is in {report}._"
@@ -133,17 +139,9 @@ def _broken_detail(link: LinkRecord) -> str:
         parts.append(f"HTTP {link.result.http_status}")
     runs = f"{link.consecutive_failures} run{_s(link.consecutive_failures)}"
     parts.append(f"failing since {link.failing_since.isoformat()} ({runs})" if link.failing_since else runs)
+    if link.archive is not None:
+        parts.append(f"{archive_text(link.archive)}: {_md_url(link.archive.url)}")
     return " · ".join(parts)
-
-
-def _unique(pairs: Iterable[tuple[EntryRecord, LinkRecord]]) -> list[tuple[EntryRecord, LinkRecord]]:
-    seen: set[str] = set()
-    out = []
-    for entry, link in pairs:
-        if link.url not in seen:
-            seen.add(link.url)
-            out.append((entry, link))
-    return out
 
 
 # --------------------------------------------------------------------------- step summary
@@ -162,17 +160,25 @@ def step_summary(markdown: str, limit: int = STEP_SUMMARY_LIMIT, *, source: str 
 
 
 def commit_message(snapshot: Snapshot, previous: Snapshot | None) -> str:
-    """``reports: 2 broken, 1 moved`` (what changed since *previous*), then the totals and the new failures."""
-    now = {link.url: link for _, link in snapshot.links()}
-    totals = ", ".join(f"{snapshot.summary.get(s, 0)} {s.value}" for s in LinkStatus)
-    footer = [f"Now: {totals} ({len(now)} links)."]
+    """``reports: 2 broken, 1 moved`` (what changed since *previous*, in unique URLs), then the totals
+    (``crawler.render.counts``, as every report counts) and the new failures with the entries citing them."""
+    counts = link_counts(snapshot)
+    cited = {c.url: c for statuses in counts.by_status.values() for c in statuses}
+    now = {url: c.link for url, c in cited.items()}
+    totals = ", ".join(f"{counts.count(s)} {s.value}" for s in LinkStatus)
+    footer = [f"Now: {totals} ({counts.total} {plural(counts.total, 'link')})."]
     if previous is None:
-        n_broken = sum(1 for link in now.values() if link.result.status is LinkStatus.BROKEN)
-        return f"reports: first crawl, {len(now)} links ({n_broken} broken)\n\n" + "\n".join(footer) + "\n"
+        n_broken = counts.count(LinkStatus.BROKEN)
+        subject = f"reports: first crawl, {counts.total} {plural(counts.total, 'link')} ({n_broken} broken)"
+        return subject + "\n\n" + "\n".join(footer) + "\n"
     before = {link.url: link for _, link in previous.links()}
 
     def became(status: LinkStatus) -> list[str]:
         return [u for u, link in now.items() if link.result.status is status and _status(before.get(u)) is not status]
+
+    def named(url: str, extra: str = "") -> str:
+        names = ", ".join(e.name for e in cited[url].entries)
+        return f"{url}{extra} ({names})"
 
     newly_broken = became(LinkStatus.BROKEN)
     moved = [
@@ -186,8 +192,8 @@ def commit_message(snapshot: Snapshot, previous: Snapshot | None) -> str:
     ]
     unverified = became(LinkStatus.UNVERIFIED)
     added = [u for u in now if u not in before]
-    removed = [u for u in before if u not in now]
-    counts = [
+    removed = list(dict.fromkeys(u for u in before if u not in now))
+    counted = [
         (len(newly_broken), "broken"),
         (len(moved), "moved"),
         (len(recovered), "recovered"),
@@ -195,13 +201,17 @@ def commit_message(snapshot: Snapshot, previous: Snapshot | None) -> str:
         (len(added), "link added" if len(added) == 1 else "links added"),
         (len(removed), "link removed" if len(removed) == 1 else "links removed"),
     ]
-    changed = [f"{n} {what}" for n, what in counts if n]
+    changed = [f"{n} {what}" for n, what in counted if n]
     subject = "reports: " + (", ".join(changed) if changed else "refresh metadata")
-    moved_to = [f"{u} -> {now[u].result.final_url or '?'}" for u in moved]
-    for title, urls in (("Newly broken", newly_broken), ("Moved", moved_to), ("Recovered", recovered)):
-        if urls:
-            footer += ["", f"{title}:"] + [f"- {_plain(u)}" for u in urls[:10]]
-            footer += [f"- ... and {len(urls) - 10} more"] if len(urls) > 10 else []
+    listed = (
+        ("Newly broken", [named(u) for u in newly_broken]),
+        ("Moved", [named(u, f" -> {now[u].result.final_url or '?'}") for u in moved]),
+        ("Recovered", [named(u) for u in recovered]),
+    )
+    for title, lines in listed:
+        if lines:
+            footer += ["", f"{title}:"] + [f"- {_plain(line)}" for line in lines[:10]]
+            footer += [f"- ... and {len(lines) - 10} more"] if len(lines) > 10 else []
     return subject + "\n\n" + "\n".join(footer) + "\n"
 
 

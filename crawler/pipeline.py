@@ -194,7 +194,7 @@ async def crawl(
             fallback.update(report.page_checks)
         unanswered = [u for u in _claimed_order(claimed) if u in fallback and u not in outcomes]
         if unanswered:
-            log.info("%d URL(s) the APIs could not answer are checked as plain pages.", len(unanswered))
+            log.info("%s", fallback_sentence(len(unanswered)))
             await run_checker(unanswered)
         ensure_network_up(http)
         for url, link_result in checked.items():
@@ -214,6 +214,22 @@ async def crawl(
 def _claimed_order(claimed: Mapping[str, list[str]]) -> list[str]:
     """Every claimed URL once, sources in SOURCES order."""
     return list(dict.fromkeys(u for group in claimed.values() for u in group))
+
+
+def fallback_sentence(count: int) -> str:
+    """What it means that *count* URLs got no API answer, in words a user understands (for the run's log).
+
+    ``3 links could not be looked up through their host's API this run (rate limit, missing token or an
+    API error); they were checked as ordinary web pages instead: their status is current, but stars,
+    licence, downloads and size are from an earlier run (marked stale) or missing.``
+    """
+    one = count == 1
+    return (
+        f"{count} link{'' if one else 's'} could not be looked up through {'its' if one else 'their'} host's API "
+        f"this run (rate limit, missing token or an API error); {'it was' if one else 'they were'} checked as "
+        f"ordinary web pages instead: {'its' if one else 'their'} status is current, but stars, licence, "
+        "downloads and size are from an earlier run (marked stale) or missing."
+    )
 
 
 def _first_leaf(group: BaseExceptionGroup) -> BaseException:

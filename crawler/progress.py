@@ -1,4 +1,4 @@
-"""Progress while a crawl runs, and the summary after it.
+"""Progress while a crawl runs (the closing summary is ``crawler.summary``).
 
 On an interactive terminal: a rich live display (bar, done/total, per-status counts, rate, ETA) and a
 rich summary table. Anywhere else (CI logs, pipes, ``TERM=dumb``): no bars and no cursor tricks,
@@ -7,6 +7,12 @@ prints nothing; errors still reach the user through logging.
 
 Strings that come from the network (URLs, reasons) are shown as text, never as markup, with
 control characters escaped, so a hostile page cannot restyle or rewrite the user's terminal.
+
+Layout rules (checked at 80 and 120 columns): the live display is a bar line that fits the width
+and the per-status counts on a line of their own (never wrapped mid-count); it is erased when the
+crawl ends or is interrupted and replaced by one plain line, so Ctrl-C never leaves a second bar.
+The ETA uses the slower of the whole run's rate and the last 30
+seconds' (the slow hosts finish last), and is not shown before 10 results and 3 seconds.
 """
 
 from __future__ import annotations
@@ -15,24 +21,34 @@ import logging
 import sys
 import time
 import unicodedata
-from collections import Counter
-from collections.abc import Callable, Mapping
+from collections import Counter, deque
+from collections.abc import Callable, Iterable
 from typing import Protocol, TextIO
 
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.file_proxy import FileProxy
-from rich.progress import BarColumn, MofNCompleteColumn, ProgressColumn, Task, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, ProgressColumn, Task, TextColumn
 from rich.progress import Progress as RichProgress
-from rich.table import Table
 from rich.text import Text
 
 from crawler.models import LinkResult, LinkStatus
 
-__all__ = ["Progress", "format_duration", "make_progress", "render_summary"]
+__all__ = [
+    "STATUS_STYLE",
+    "Progress",
+    "format_duration",
+    "isatty",
+    "make_progress",
+    "printable",
+]
+
+_ETA_WINDOW = 30.0  # seconds of recent results the moving rate looks at
+_ETA_MIN_RESULTS = 10
+_ETA_MIN_SECONDS = 3.0
 
 Clock = Callable[[], float]
 
-_STYLE = {
+STATUS_STYLE = {
     LinkStatus.OK: "green",
     LinkStatus.REDIRECTED: "cyan",
     LinkStatus.BROKEN: "bold red",
@@ -63,7 +79,7 @@ def make_progress(
     if quiet:
         return _NullProgress()
     if console is None:
-        if not _isatty(stream):
+        if not isatty(stream):
             return _LogProgress(stream, interval=interval, clock=clock)
         console = Console(file=stream)
     if console.is_interactive:
@@ -71,31 +87,6 @@ def make_progress(
     return _LogProgress(console.file, interval=interval, clock=clock)
 
 
-def render_summary(
-    summary: Mapping[LinkStatus, int],
-    *,
-    stream: TextIO,
-    elapsed: float,
-    broken: list[tuple[str, str]],
-    max_broken: int = 20,
-    full_list: str | None = None,
-    quiet: bool = False,
-    console: Console | None = None,
-) -> None:
-    """The closing summary: links per status, time and rate, then up to *max_broken* ``(url, reason)`` pairs.
-
-    *full_list* names where the complete list is (e.g. ``reports/broken-links.md``) when some are left out.
-    A rich table on a terminal, aligned plain text otherwise.
-    """
-    if quiet:
-        return
-    if console is None and _isatty(stream):
-        console = Console(file=stream)
-    if console is not None and console.is_interactive:
-        _summary_rich(console, summary, elapsed, broken, max_broken, full_list)
-    else:
-        stream.write(_summary_plain(summary, elapsed, broken, max_broken, full_list))
-        stream.flush()
 
 
 def format_duration(seconds: float) -> str:
@@ -111,7 +102,7 @@ def format_duration(seconds: float) -> str:
 # --------------------------------------------------------------------------- shared
 
 
-def _isatty(stream: TextIO) -> bool:
+def isatty(stream: TextIO) -> bool:
     isatty = getattr(stream, "isatty", None)
     try:
         return bool(isatty and isatty())
@@ -119,7 +110,7 @@ def _isatty(stream: TextIO) -> bool:
         return False
 
 
-def _printable(text: str) -> str:
+def printable(text: str) -> str:
     """Escape control and format characters (ANSI escapes, bidi overrides, line breaks)."""
     out = []
     for char in text:
@@ -138,22 +129,47 @@ class _Tally:
         self.done = 0
         self.counts: Counter[LinkStatus] = Counter()
         self.started = clock()
+        self.samples: deque[tuple[float, int]] = deque()
 
     def start(self, total: int) -> None:
         self.total = total
         self.started = self.clock()
+        self.samples.clear()
+        self.samples.append((self.started, 0))
 
     def add(self, result: LinkResult) -> None:
         self.done += 1
         self.counts[result.status] += 1
+        now = self.clock()
+        self.samples.append((now, self.done))
+        # Keep one sample older than the window, so the window's rate spans the whole window.
+        while len(self.samples) > 2 and self.samples[1][0] <= now - _ETA_WINDOW:
+            self.samples.popleft()
 
     def rate(self, now: float) -> float:
         spent = now - self.started
         return self.done / spent if spent > 0 else 0.0
 
+    def recent_rate(self, now: float) -> float:
+        """Results per second over the last ``_ETA_WINDOW`` seconds (up to *now*)."""
+        if not self.samples:
+            return 0.0
+        since, done_then = self.samples[0]
+        spent = now - since
+        return (self.done - done_then) / spent if spent > 0 else 0.0
+
     def eta(self, now: float) -> float | None:
-        rate = self.rate(now)
+        """Seconds left at the slower of the overall and the recent rate; None until there is enough to go on."""
+        if self.done >= self.total:
+            return None
+        if self.done < min(_ETA_MIN_RESULTS, self.total) or now - self.started < _ETA_MIN_SECONDS:
+            return None
+        rate = min(self.rate(now), self.recent_rate(now))
         return max(self.total - self.done, 0) / rate if rate > 0 else None
+
+    def eta_text(self, now: float) -> str:
+        eta = self.eta(now)
+        return f"ETA {format_duration(eta)}" if eta is not None else ""
 
     def counts_text(self) -> str:
         return ", ".join(f"{status.value} {self.counts[status]}" for status in LinkStatus if self.counts[status])
@@ -210,9 +226,8 @@ class _LogProgress:
         if t.counts:
             parts.append(t.counts_text())
         parts.append(f"{t.rate(now):.1f} links/s")
-        eta = t.eta(now)
-        if eta is not None and t.done < t.total:
-            parts.append(f"ETA {format_duration(eta)}")
+        if eta := t.eta_text(now):
+            parts.append(eta)
         self._write(" | ".join(parts))
         self.last_line = now
         self.printed_done = t.done
@@ -222,43 +237,64 @@ class _LogProgress:
         self.stream.flush()
 
 
-class _CountsColumn(ProgressColumn):
+class _RateColumn(ProgressColumn):
     def __init__(self, tally: _Tally) -> None:
         super().__init__()
         self.tally = tally
 
     def render(self, task: Task) -> Text:
-        text = Text()
+        now = self.tally.clock()
+        return Text(f"{self.tally.rate(now):.1f}/s" if self.tally.done else "", style="progress.data.speed")
+
+
+class _EtaColumn(ProgressColumn):
+    def __init__(self, tally: _Tally) -> None:
+        super().__init__()
+        self.tally = tally
+
+    def render(self, task: Task) -> Text:
+        return Text(self.tally.eta_text(self.tally.clock()) or "ETA …", style="progress.remaining")
+
+
+class _TwoLineProgress(RichProgress):
+    """The bar line, then the per-status counts on their own line (so they never wrap into the bar)."""
+
+    def __init__(self, *columns: ProgressColumn, tally: _Tally, **kwargs: object) -> None:
+        self.tally = tally  # before rich's __init__, which may already render
+        super().__init__(*columns, **kwargs)  # type: ignore[arg-type]
+
+    def get_renderables(self) -> Iterable[RenderableType]:
+        yield self.make_tasks_table(self.tasks)
+        text = Text(no_wrap=True, overflow="ellipsis")
         for status in LinkStatus:
             if n := self.tally.counts[status]:
-                text.append(" " if text else "")
-                text.append(f"{status.value} {n}", style=_STYLE[status])
-        return text
-
-
-class _RateColumn(ProgressColumn):
-    def render(self, task: Task) -> Text:
-        speed = task.finished_speed or task.speed
-        return Text("" if speed is None else f"{speed:.1f}/s", style="progress.data.speed")
+                text.append("  " if text else "", style="")
+                text.append(f"{status.value} {n}", style=STATUS_STYLE[status])
+        yield text
 
 
 class _LiveProgress:
-    """A rich live display; log records are routed above it instead of tearing through it."""
+    """A rich live display; log records are routed above it instead of tearing through it.
+
+    The display is transient: on close (normal end or Ctrl-C) it is erased and one plain line
+    says how far the crawl got, so no second, half-drawn bar is left on the screen.
+    """
 
     def __init__(self, console: Console, *, clock: Clock) -> None:
         self.console = console
         self.tally = _Tally(clock)
-        self.rich = RichProgress(
+        self.rich = _TwoLineProgress(
             TextColumn("[progress.description]{task.description}"),
-            BarColumn(),
+            BarColumn(bar_width=None),
             MofNCompleteColumn(),
-            _CountsColumn(self.tally),
-            _RateColumn(),
-            TextColumn("ETA"),
-            TimeRemainingColumn(),
+            _RateColumn(self.tally),
+            _EtaColumn(self.tally),
+            tally=self.tally,
             console=console,
             get_time=clock,
             refresh_per_second=8,
+            transient=True,
+            expand=True,
         )
         self.task = None
         self.swapped: list[tuple[logging.StreamHandler, TextIO]] = []
@@ -266,7 +302,7 @@ class _LiveProgress:
 
     def start(self, total: int) -> None:
         self.tally.start(total)
-        self.task = self.rich.add_task("checking links", total=total)
+        self.task = self.rich.add_task("checking", total=total)
         self._route_logging()
         self.rich.start()
 
@@ -285,6 +321,14 @@ class _LiveProgress:
             for handler, original in self.swapped:
                 handler.setStream(original)
             self.swapped.clear()
+        if self.task is not None:
+            self.console.print(Text(self._final_line(), no_wrap=True, overflow="ellipsis"), soft_wrap=False)
+
+    def _final_line(self) -> str:
+        t = self.tally
+        what = "checked" if t.done >= t.total else "stopped after"
+        counts = f" ({t.counts_text()})" if t.counts else ""
+        return f"{what} {t.done}/{t.total} links{counts}"
 
     def _route_logging(self) -> None:
         terminals = {id(sys.stderr), id(sys.stdout), id(sys.__stderr__), id(sys.__stdout__), id(self.console.file)}
@@ -293,73 +337,3 @@ class _LiveProgress:
                 original = handler.stream
                 handler.setStream(FileProxy(self.console, original))  # type: ignore[arg-type]
                 self.swapped.append((handler, original))
-
-
-# --------------------------------------------------------------------------- summary
-
-
-def _share(n: int, total: int) -> str:
-    return f"{100 * n / total:.0f}%" if total else "-"
-
-
-def _rate_sentence(total: int, elapsed: float) -> str:
-    rate = f" ({total / elapsed:.1f} links/s)" if elapsed > 0 else ""
-    return f"{total} links in {format_duration(elapsed)}{rate}"
-
-
-def _summary_plain(
-    summary: Mapping[LinkStatus, int],
-    elapsed: float,
-    broken: list[tuple[str, str]],
-    max_broken: int,
-    full_list: str | None,
-) -> str:
-    total = sum(summary.get(s, 0) for s in LinkStatus)
-    width = max(len(s.value) for s in LinkStatus)
-    digits = max(len(str(total)), 5)
-    lines = [f"{'status':<{width}}  {'links':>{digits}}  share"]
-    for status in LinkStatus:
-        n = summary.get(status, 0)
-        lines.append(f"{status.value:<{width}}  {n:>{digits}}  {_share(n, total):>5}")
-    lines.append(f"{'total':<{width}}  {total:>{digits}}")
-    lines.append(_rate_sentence(total, elapsed))
-    if broken:
-        lines.append(f"broken links ({len(broken)}):")
-        lines += [f"  {_printable(url)}  {_printable(reason)}" for url, reason in broken[:max_broken]]
-        lines += _more_line(len(broken), max_broken, full_list)
-    return "\n".join(lines) + "\n"
-
-
-def _more_line(count: int, shown: int, full_list: str | None) -> list[str]:
-    if count <= shown:
-        return []
-    where = f": see {full_list}" if full_list else ""
-    return [f"  ... and {count - shown} more{where}"]
-
-
-def _summary_rich(
-    console: Console,
-    summary: Mapping[LinkStatus, int],
-    elapsed: float,
-    broken: list[tuple[str, str]],
-    max_broken: int,
-    full_list: str | None,
-) -> None:
-    total = sum(summary.get(s, 0) for s in LinkStatus)
-    table = Table(title="Crawl summary", caption=_rate_sentence(total, elapsed), show_footer=True)
-    table.add_column("status", footer="total")
-    table.add_column("links", justify="right", footer=str(total))
-    table.add_column("share", justify="right")
-    for status in LinkStatus:
-        n = summary.get(status, 0)
-        table.add_row(Text(status.value, style=_STYLE[status]), str(n), _share(n, total))
-    console.print(table)
-    if broken:
-        links = Table(title=f"Broken links ({len(broken)})", title_style="bold red", show_lines=False)
-        links.add_column("url", overflow="fold")
-        links.add_column("reason", overflow="fold")
-        for url, reason in broken[:max_broken]:
-            links.add_row(Text(_printable(url)), Text(_printable(reason)))
-        console.print(links)
-        for line in _more_line(len(broken), max_broken, full_list):
-            console.print(Text(line.strip()))

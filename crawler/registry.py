@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import ipaddress
 import types
 import typing
 from collections.abc import Iterable
@@ -23,6 +24,7 @@ from pydantic import BaseModel, ValidationError
 
 import crawler
 from crawler.errors import RegistryError
+from crawler.guard import non_public_reason
 from crawler.models import LinkKind, Registry
 
 __all__ = [
@@ -30,6 +32,7 @@ __all__ = [
     "canonical_github_url",
     "default_registry_path",
     "display_path",
+    "guard_refusal",
     "load_registry",
     "parse_registry",
 ]
@@ -324,6 +327,30 @@ def canonical_github_url(url: str) -> str | None:
     return fixed if fixed != url else None
 
 
+# Names that always mean this machine or a cloud's metadata service (RFC 6761 reserves .localhost).
+_LOCAL_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback", "metadata.google.internal"}
+
+
+def guard_refusal(url: str) -> str | None:
+    """Why ``run`` will refuse to check *url* (an IP literal that is not public, or a name like
+    ``localhost``), or None. Offline: names are not resolved, so a public-looking name that
+    resolves to a private address is only found by ``run`` (``crawler.guard``)."""
+    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    if host == "metadata.google.internal":
+        return f"{host} is a cloud metadata service"
+    if host in _LOCAL_NAMES or host.endswith(".localhost"):
+        return f"{host} is this machine"
+    try:
+        ip = ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return None
+    why = non_public_reason(ip)
+    if why is None:
+        return None
+    what = "not a public address" if why.startswith("not ") else f"{'an' if why[0] in 'aeiou' else 'a'} {why} address"
+    return f"{host} is {what}"
+
+
 def _warnings(registry: Registry, root: yaml.Node) -> list[tuple[int, str]]:
     out: list[tuple[int, str]] = []
     group = _duplicate_groups(registry)
@@ -342,6 +369,9 @@ def _warnings(registry: Registry, root: yaml.Node) -> list[tuple[int, str]]:
             holders = citations.setdefault(link.url, [])
             if all(h[0] != entry.id for h in holders):
                 holders.append((entry.id, _line(node)))
+            refused = guard_refusal(link.url)
+            if refused is not None:
+                out.append((_line(node), f"{link.url}: {refused}; `run` will not check it (unless --allow-private)"))
             fixed = canonical_github_url(link.url)
             if fixed is not None:
                 out.append((_line(node), f"non-canonical GitHub URL {link.url!r} (canonical: {fixed!r})"))

@@ -4,6 +4,10 @@ A small registry (6 entries, independent of the shipped ``registry.yaml``) with 
 strings where the outside world can put them: descriptions, topics, licence names,
 reasons and redirect targets hold ``|``, ``<script>``, newlines and backticks. Three days
 of fake runs: ChatDoctor's repository fails, fails, then recovers.
+
+``corpus=True`` adds what host adapters and archives learn (``LinkMeta``, ``ArchiveCopy``, stale
+metadata, a Tianchi link that cannot be verified, a Zenodo record that gets a new version and is
+then removed, and a link the address guard refuses) on top of the same runs.
 """
 
 from __future__ import annotations
@@ -14,7 +18,18 @@ from pathlib import Path
 
 import yaml
 
-from crawler.models import GitHubMeta, HuggingFaceMeta, LinkResult, LinkStatus, Outcome, Registry, Snapshot
+from crawler.models import (
+    Access,
+    ArchiveCopy,
+    GitHubMeta,
+    HuggingFaceMeta,
+    LinkMeta,
+    LinkResult,
+    LinkStatus,
+    Outcome,
+    Registry,
+    Snapshot,
+)
 from crawler.snapshot import build_snapshot, sha256_hex
 
 HOSTILE = "pipe | <script>alert(1)</script>\nnew line `tick` [x](javascript:alert(1)) &amp; **bold**"
@@ -97,6 +112,23 @@ REGISTRY_YAML_BLOCK = REGISTRY_YAML.replace(
     '      - {url: "https://huggingface.co/datasets/axiong/pmc_oa", kind: dataset}\n',
     "      - url: https://huggingface.co/datasets/axiong/pmc_oa\n        kind: dataset\n",
 )
+
+
+# Two more rows for the corpus fixtures: a Zenodo corpus and a mirror on a loopback address.
+CORPUS_YAML = REGISTRY_YAML_BLOCK + """\
+  - id: pubmedqa
+    name: PubMedQA
+    training_data: PubMedQA 1k expert-labelled questions
+    links:
+      - url: https://github.com/pubmedqa/pubmedqa
+        kind: repository
+      - url: https://zenodo.org/records/7654321
+        kind: dataset
+      - url: http://127.0.0.1/corpus.zip
+        kind: data
+        label: local mirror
+"""
+ARCHIVED_COPY = "https://web.archive.org/web/20230302000000/https://github.com/Kent0n-Li/ChatDoctor"
 
 
 def registry(text: str = REGISTRY_YAML_BLOCK) -> Registry:
@@ -189,24 +221,120 @@ def outcomes(n: int, *, now: datetime | None = None) -> dict[str, Outcome]:
     }
 
 
-def snapshot(n: int, previous: Snapshot | None = None, *, now: datetime | None = None) -> Snapshot:
-    """The snapshot of fake run *n*, its history continuing from *previous*."""
+def corpus_outcomes(n: int, *, now: datetime | None = None) -> dict[str, Outcome]:
+    """``outcomes(n)`` plus access, licence, size, archived copies and stale metadata, and two more rows."""
+    now = now or day(n)
+    found = outcomes(n, now=now)
+    pmc = "https://huggingface.co/datasets/axiong/pmc_oa"
+    gated = n >= 3
+    found[pmc].huggingface = found[pmc].huggingface.model_copy(  # type: ignore[union-attr]
+        update={"gated": "manual" if gated else False, "downloads": 1234 if n < 3 else 1500}
+    )
+    found[pmc].meta = LinkMeta(
+        source="huggingface",
+        access=Access.GATED if gated else Access.OPEN,
+        license="openrail" if n < 3 else "cc-by-nc-4.0",
+        size_bytes=1_234_000_000 if n < 3 else 1_500_000_000,
+        file_count=3,
+        downloads=1234 if n < 3 else 1500,
+        likes=30,
+        fetched_at=now,
+    )
+    data = "https://github.com/SCIR-HI/Huatuo-Llama-Med-Chinese/tree/main/data"
+    found[data].meta = LinkMeta(source="github", access=Access.OPEN, size_bytes=52_300_000, file_count=12, fetched_at=now)
+    doctor = "https://github.com/Kent0n-Li/ChatDoctor"
+    if n < 3:
+        found[doctor].archive = ArchiveCopy(
+            url=ARCHIVED_COPY, source="wayback", captured_at=datetime(2023, 3, 2, 8, 0, tzinfo=UTC)
+        )
+    tianchi = "https://tianchi.aliyun.com/dataset/90163"
+    found[tianchi].result = found[tianchi].result.model_copy(
+        update={
+            "reason": "Tianchi shows the same page for every dataset id without a login.",
+            "cause": "unverifiable-host",
+            "http_status": 200,
+        }
+    )
+    found[tianchi].meta = LinkMeta(source="tianchi", access=Access.LOGIN, fetched_at=now)
+    glm = "https://github.com/SCIR-HI/Med-ChatGLM"
+    if n >= 2:  # the API was not asked this run: yesterday's metadata, marked stale
+        found[glm].github = found[glm].github.model_copy(  # type: ignore[union-attr]
+            update={"stale": True, "fetched_at": day(1)}
+        )
+    found[glm].github = found[glm].github.model_copy(  # type: ignore[union-attr]
+        update={
+            "last_commit": datetime(2020, 5, 1, tzinfo=UTC),
+            "notice": "This project is no longer maintained; see Huatuo-Llama-Med-Chinese.",
+            "moved_to": "https://github.com/SCIR-HI/Huatuo-Llama-Med-Chinese",
+        }
+    )
+    pubmedqa = "https://github.com/pubmedqa/pubmedqa"
+    found[pubmedqa] = Outcome(
+        result=LinkResult(url=pubmedqa, status=LinkStatus.OK, http_status=200, reason="OK.", checked_at=now),
+        github=_gh("pubmedqa/pubmedqa", 700, now, license="MIT", last_commit=datetime(2022, 6, 1, tzinfo=UTC)),
+    )
+    zenodo = "https://zenodo.org/records/7654321"
+    if n < 3:
+        zenodo_result = LinkResult(url=zenodo, status=LinkStatus.OK, http_status=200, reason="OK.", checked_at=now)
+    else:
+        zenodo_result = LinkResult(
+            url=zenodo,
+            status=LinkStatus.BROKEN,
+            http_status=410,
+            reason="Zenodo removed this record (HTTP 410).",
+            cause="removed",
+            checked_at=now,
+        )
+    found[zenodo] = Outcome(
+        result=zenodo_result,
+        meta=LinkMeta(
+            source="zenodo",
+            access=Access.OPEN,
+            license="CC-BY-4.0",
+            size_bytes=650_000_000,
+            file_count=2,
+            downloads=420 + n,
+            doi="10.5281/zenodo.7654321",
+            version="1.0",
+            latest_version="1.0" if n < 2 else "2.0",
+            newer_version=n >= 2,
+            fetched_at=now,
+        ),
+    )
+    mirror = "http://127.0.0.1/corpus.zip"
+    found[mirror] = Outcome(
+        result=LinkResult(
+            url=mirror,
+            status=LinkStatus.SKIPPED,
+            reason="refused to check 127.0.0.1: a loopback address (pass --allow-private to allow it)",
+            cause="private-address",
+            checked_at=now,
+        )
+    )
+    return found
+
+
+def snapshot(
+    n: int, previous: Snapshot | None = None, *, now: datetime | None = None, corpus: bool = False
+) -> Snapshot:
+    """The snapshot of fake run *n*, its history continuing from *previous* (``corpus``: the richer fixture)."""
+    text = CORPUS_YAML if corpus else REGISTRY_YAML_BLOCK
     return build_snapshot(
-        registry(),
+        registry(text),
         registry_path="registry.yaml",
-        registry_sha256=sha256_hex(REGISTRY_YAML_BLOCK),
-        outcomes=outcomes(n, now=now),
+        registry_sha256=sha256_hex(text),
+        outcomes=(corpus_outcomes if corpus else outcomes)(n, now=now),
         previous=previous,
         now=now or day(n),
         tool_version="0.1.0",
     )
 
 
-def three_runs() -> list[Snapshot]:
+def three_runs(*, corpus: bool = False) -> list[Snapshot]:
     """Fake runs 1, 2 and 3, each built on the one before."""
-    first = snapshot(1)
-    second = snapshot(2, first)
-    return [first, second, snapshot(3, second)]
+    first = snapshot(1, corpus=corpus)
+    second = snapshot(2, first, corpus=corpus)
+    return [first, second, snapshot(3, second, corpus=corpus)]
 
 
 GOLDEN = Path(__file__).parent / "golden"

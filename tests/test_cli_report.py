@@ -52,12 +52,12 @@ def test_report_rerenders_the_same_files_offline(out, no_network, capsys):
 
 
 def test_report_honours_confirm_after(out):
-    """--confirm-after changes which failures count as confirmed in broken-links.md."""
+    """--confirm-after changes which failures count as confirmed in broken-links.md (one URL cited twice: 1)."""
     (out / "latest.json").write_text(dump_snapshot_json(f.snapshot(1)), encoding="utf-8")
     assert main(["report", "--out", str(out), "--confirm-after", "1"]) == 0
-    assert "## Broken (2)" in (out / "broken-links.md").read_text(encoding="utf-8")
+    assert "## Broken (1)" in (out / "broken-links.md").read_text(encoding="utf-8")
     assert main(["report", "--out", str(out)]) == 0
-    assert "## Failing for the first time (2)" in (out / "broken-links.md").read_text(encoding="utf-8")
+    assert "## Failing for the first time (1)" in (out / "broken-links.md").read_text(encoding="utf-8")
 
 
 def test_report_without_latest_json_is_a_one_sentence_error(tmp_path, capsys):

@@ -18,7 +18,7 @@ from crawler.gh_actions import (
     issue_size,
     step_summary,
 )
-from crawler.models import EntryRecord, LinkKind, LinkRecord, LinkResult, LinkStatus, Snapshot
+from crawler.models import ArchiveCopy, EntryRecord, LinkKind, LinkRecord, LinkResult, LinkStatus, Snapshot
 
 NOW = datetime(2026, 3, 2, 4, 17, tzinfo=UTC)
 HOSTILE_NAME = "@octocat #1 <script>alert(1)</script> [x](javascript:alert(1)) \x1b[31m\u202eevil\n# Heading 😀"
@@ -90,27 +90,44 @@ def test_confirm_after_is_honoured():
 # --------------------------------------------------------------------------- issue body
 
 
-def test_issue_body_groups_confirmed_links_by_entry_and_lists_moved():
-    """Confirmed-broken links sit under their entry's heading; moved links get their own section."""
+def test_issue_body_lists_each_confirmed_url_once_with_its_entries_and_moved():
+    """Each confirmed-broken URL is listed once naming every entry citing it; moved links get their own section."""
     snap = snapshot(
         entry("alpha", broken("https://a.org/1"), broken("https://a.org/2"), name="Alpha"),
         entry("beta", broken("https://b.org/new", failures=1), name="Beta"),
         entry(
             "gamma",
             broken("https://g.org/x"),
+            broken("https://a.org/1"),
             link("https://g.org/old", LinkStatus.REDIRECTED, final_url="https://g.org/new"),
             name="Gamma",
         ),
     )
     body = issue_body(snap)
     assert body.startswith(gh_actions.ISSUE_MARKER)
-    assert "**3 confirmed-broken links** in 2 entries" in body
-    alpha, gamma = body.index("#### Alpha (`alpha`)"), body.index("#### Gamma (`gamma`)")
+    assert "**3 confirmed-broken links** in 2 entries" in body and "### Confirmed broken (3)" in body
+    assert body.count("<https://a.org/1>") == 1
+    assert "- <https://a.org/1> — Alpha (`alpha`), Gamma (`gamma`): Not Found · HTTP 404" in body
     first, second, third = (body.index(f"<https://{u}>") for u in ("a.org/1", "a.org/2", "g.org/x"))
-    assert alpha < first < second < gamma < third
+    assert first < second < third
     assert "Beta" not in body and "b.org/new" not in body  # broken once: not confirmed yet
     assert "### Moved (1)" in body and "<https://g.org/old> → <https://g.org/new>" in body
     assert "Not Found · HTTP 404 · failing since 2026-02-16 (2 runs)" in body
+
+
+def test_issue_body_shows_archived_copies_refused_and_unverifiable_links():
+    """A broken link with an archived copy links to it; guard refusals and login-only hosts are said once, calmly."""
+    gone = broken("https://gone.org/")
+    gone.archive = ArchiveCopy(
+        url="https://web.archive.org/web/2024/https://gone.org/", source="wayback", captured_at=NOW
+    )
+    refused = link("http://10.0.0.1/admin", LinkStatus.SKIPPED, reason="refused to check 10.0.0.1: a private address")
+    tianchi = link("https://tianchi.aliyun.com/dataset/1", LinkStatus.UNVERIFIED, reason="login wall")
+    tianchi.result.cause = "unverifiable-host"
+    body = issue_body(snapshot(entry("a", gone, refused, tianchi)))
+    assert "archived copy of 2026-03-02: <https://web.archive.org/web/2024/https://gone.org/>" in body
+    assert "### Not checked: refused by the address guard (1)" in body and "a private address" in body
+    assert "login required, existence not verifiable (not an alarm): <https://tianchi.aliyun.com/dataset/1>" in body
 
 
 def test_issue_body_links_the_full_report_when_given_its_url():
@@ -213,8 +230,17 @@ def test_commit_message_says_what_changed():
     subject, _, body = message.partition("\n\n")
     assert subject == "reports: 2 broken, 1 moved"
     assert "Now: 0 ok, 1 redirected, 2 broken, 0 unverified, 0 skipped (3 links)." in body
-    assert "Newly broken:\n- https://a.org/1\n- https://a.org/2" in body
-    assert "Moved:\n- https://a.org/3 -> https://a.org/three" in body
+    assert "Newly broken:\n- https://a.org/1 (A)\n- https://a.org/2 (A)" in body
+    assert "Moved:\n- https://a.org/3 -> https://a.org/three (A)" in body
+
+
+def test_commit_message_counts_a_url_cited_twice_once():
+    """A URL cited by two entries is one broken link in the subject and the totals, naming both entries."""
+    old = snapshot(entry("a", link("https://x.org/")), entry("b", link("https://x.org/")))
+    new = snapshot(entry("a", broken("https://x.org/", failures=1)), entry("b", broken("https://x.org/", failures=1)))
+    subject, _, body = commit_message(new, old).partition("\n\n")
+    assert subject == "reports: 1 broken"
+    assert "1 broken, 0 unverified, 0 skipped (1 link)." in body and "- https://x.org/ (A, B)" in body
 
 
 def test_commit_message_counts_recoveries_additions_and_removals():

@@ -58,3 +58,14 @@ def test_entries_without_links_keep_the_file_annotated_in_place():
     )
     enriched = render_enriched_yaml(snap, text)
     assert "# Fixture registry" in enriched and enriched.endswith("    links: []\n")
+
+
+def test_enriched_carries_cause_corpus_metadata_and_archive():
+    """Each link's crawl: block holds its cause, the host-neutral meta (access, size) and any archived copy."""
+    _, second, _ = f.three_runs(corpus=True)
+    data = yaml.safe_load(render_enriched_yaml(second, f.CORPUS_YAML))
+    links = {link["url"]: link["crawl"] for e in data["entries"] for link in e["links"]}
+    assert links["https://tianchi.aliyun.com/dataset/90163"]["cause"] == "unverifiable-host"
+    assert links["https://huggingface.co/datasets/axiong/pmc_oa"]["meta"]["size_bytes"] == 1_234_000_000
+    assert links["https://huggingface.co/datasets/axiong/pmc_oa"]["meta"]["access"] == "open"
+    assert links["https://github.com/Kent0n-Li/ChatDoctor"]["archive"]["captured_at"] == "2023-03-02T08:00:00Z"

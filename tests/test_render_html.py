@@ -19,7 +19,7 @@ def test_page_is_self_contained():
     """No external resource: no http(s) src/href in link or script tags, and a CSP forbidding the network."""
     html = render_index_html(f.snapshot(1))
     assert "default-src 'none'" in html
-    for needle in ("<link ", "src=\"http", "@import", "url(http", "<iframe"):
+    for needle in ("<link ", 'src="http', "@import", "url(http", "<iframe"):
         assert needle not in html
 
 
@@ -42,6 +42,29 @@ def test_sparkline_geometry():
 def test_rows_carry_sort_and_filter_data():
     """Each entry is a row with its statuses and numeric star key; rows without stars sort as -1."""
     html = render_index_html(f.snapshot(1))
-    assert html.count("<tr id=\"entry-") == len(f.registry().entries)
-    assert '<tr id="entry-chatdoctor" data-statuses="broken" data-health="broken">' in html
+    assert html.count('<tr id="entry-') == len(f.registry().entries)
+    assert '<tr id="entry-chatdoctor" data-statuses="broken" data-health="broken" data-access="unknown"' in html
     assert '<td class="num stars" data-sort="-1"></td>' in html
+
+
+def test_corpus_page_matches_golden():
+    """Day 2 of the corpus fixture: corpus columns, HF numbers, archived copy, stale markers, notes."""
+    first, second, _ = f.three_runs(corpus=True)
+    f.assert_golden("index-corpus.html", render_index_html(second, [first]))
+
+
+def test_counts_in_the_page_are_unique_urls():
+    """The page's status boxes count unique URLs (ChatDoctor's URL is cited twice and counts once)."""
+    html = render_index_html(f.snapshot(2, f.snapshot(1)))
+    assert '<li class="st-broken" data-status="broken">❌ <b>1</b> broken</li>' in html
+    assert "9 unique links" in html
+
+
+def test_unverifiable_host_is_said_once_and_never_ticked():
+    """A Tianchi link reads 'login required, existence not verifiable' with a lock, and one note says why."""
+    _, second, _ = f.three_runs(corpus=True)
+    html = render_index_html(second)
+    assert html.count("on hosts that show the same page for any id without a login") == 1
+    row = html[html.index('id="entry-med-chatglm"') : html.index('id="entry-med-chatglm-again"')]
+    assert "🔒" in row and "login required, existence not verifiable" in row
+    assert '<span class="access ac-login"' in row

@@ -69,8 +69,10 @@ def _add_archive_options(p: argparse.ArgumentParser) -> None:
 def handle(args: argparse.Namespace) -> int:
     from crawler.models import LinkStatus
     from crawler.pipeline import RunOptions, run
-    from crawler.progress import make_progress, render_summary
+    from crawler.progress import make_progress
+    from crawler.render.counts import link_counts
     from crawler.settings import Settings
+    from crawler.summary import broken_lines, render_summary, summary_notes
     settings = Settings.from_env()
     options = RunOptions(
         registry_path=args.registry,
@@ -95,16 +97,12 @@ def handle(args: argparse.Namespace) -> int:
         print(f"note: {notice}", file=sys.stderr)
     snapshot = result.snapshot
     if args.quiet == 0:
-        broken = [
-            (link.url, link.result.reason)
-            for _, link in snapshot.links()
-            if link.result.status is LinkStatus.BROKEN
-        ]
         render_summary(
-            snapshot.summary,
+            link_counts(snapshot).summary,
             stream=sys.stderr,
             elapsed=result.elapsed,
-            broken=broken,
+            broken=broken_lines(snapshot, confirm_after=args.confirm_after),
+            notes=summary_notes(snapshot),
             full_list=str(args.out / "broken-links.md"),
         )
         print(f"wrote {len(result.written)} files to {args.out}/", file=sys.stderr)

@@ -1,6 +1,7 @@
 """What one link shows in a report's cell: availability glyph, access, licence, size, counts, staleness.
 
-Shared by the leaderboard (and meant for index.html): one wording everywhere. Sizes use decimal
+Shared by the leaderboard; sizes, licences and the stale wording are ``crawler.render.columns``'s, which
+index.html and the other reports use too: one wording everywhere. Sizes use decimal
 units (1 kB = 1000 bytes), as Hugging Face and Zenodo display them. Hugging Face ``downloads`` is the
 Hub's count over the last 30 days (huggingface_hub ``hf_api.py``, ``ModelInfo`` docstring: "downloads:
 Number of downloads of the model over the last 30 days", beside ``downloads_all_time``), hence "/30d".
@@ -14,24 +15,13 @@ from urllib.parse import urlsplit
 
 from crawler.history import day_of, is_confirmed
 from crawler.models import Access, LinkRecord, LinkStatus
-from crawler.render.columns import HEALTH_MARKS
+from crawler.render.columns import HEALTH_MARKS, human_size
+from crawler.render.columns import link_licence as _licence
+from crawler.render.columns import stale_text as stale_since
 
 __all__ = ["UNVERIFIABLE", "access_word", "availability", "human_size", "link_facts", "link_name", "stale_since"]
 
 UNVERIFIABLE = "🔒 login required, existence not verifiable"
-_UNITS = ("bytes", "kB", "MB", "GB", "TB", "PB")
-
-
-def human_size(size: int | None) -> str:
-    """``1234567890`` -> ``1.2 GB`` (decimal units, one decimal under 10, none above); None -> ''."""
-    if size is None:
-        return ""
-    value, unit = float(size), 0
-    while value >= 1000 and unit < len(_UNITS) - 1:
-        value, unit = value / 1000, unit + 1
-    if unit == 0:
-        return f"{size} byte" + ("" if size == 1 else "s")
-    return f"{value:.1f} {_UNITS[unit]}" if value < 10 else f"{value:.0f} {_UNITS[unit]}"
 
 
 def availability(link: LinkRecord, *, confirm_after: int = 2) -> str:
@@ -62,25 +52,6 @@ def access_word(link: LinkRecord) -> str:
     if access == "gated" and hf is not None and hf.gated:
         access = f"gated ({hf.gated})"  # auto: accepted at once; manual: the authors approve each request
     return access
-
-
-def _licence(link: LinkRecord) -> str:
-    if link.meta is not None and link.meta.license:
-        return link.meta.license
-    if link.huggingface is not None and link.huggingface.license:
-        lic = link.huggingface.license
-        return ", ".join(lic) if isinstance(lic, list) else lic
-    if link.github is not None and link.github.license:
-        return link.github.license
-    return ""
-
-
-def stale_since(link: LinkRecord) -> str:
-    """``stale, as of YYYY-MM-DD`` when the metadata shown was carried over from an earlier run, else ''."""
-    metas = [m for m in (link.meta, link.huggingface, link.github) if m is not None and m.stale]
-    if not metas:
-        return ""
-    return f"stale, as of {day_of(min(m.fetched_at for m in metas)).isoformat()}"
 
 
 def link_name(link: LinkRecord) -> str:

@@ -1,7 +1,7 @@
 """``registry.enriched.yaml``: the registry as its authors wrote it, each link's findings added.
 
-Each link mapping gets one more key, ``crawl:``, holding its status, HTTP status, reason,
-history and metadata. The rest of the file is kept byte for byte (comments, order, quoting):
+Each link mapping gets one more key, ``crawl:``, holding its status, HTTP status, reason, cause,
+history and metadata (GitHub, Hugging Face, the host-neutral ``meta`` and any ``archive`` copy). The rest of the file is kept byte for byte (comments, order, quoting):
 the ``crawl:`` blocks are inserted as text after each link, at the link's indentation, at
 positions found by composing the YAML. When that cannot be done safely (no registry text, a
 flow-style link, anchors, a registry that no longer matches the snapshot), the file is
@@ -33,6 +33,7 @@ def crawl_block(link: LinkRecord) -> dict[str, object]:
         ("http_status", result.http_status),
         ("final_url", result.final_url),
         ("reason", result.reason),
+        ("cause", result.cause),
         ("checked_at", utc_stamp(result.checked_at)),
     ):
         if value is not None:
@@ -41,7 +42,12 @@ def crawl_block(link: LinkRecord) -> dict[str, object]:
         block["consecutive_failures"] = link.consecutive_failures
     if link.failing_since is not None:
         block["failing_since"] = link.failing_since.isoformat()
-    for key, meta in (("github", link.github), ("huggingface", link.huggingface)):
+    for key, meta in (
+        ("github", link.github),
+        ("huggingface", link.huggingface),
+        ("meta", link.meta),
+        ("archive", link.archive),
+    ):
         if meta is not None:
             block[key] = plain(meta.model_dump(exclude_none=True))
     return block
