@@ -304,6 +304,8 @@ class _Run:
             answer, attempts = await self.fetcher.fetch(url, host, cookies)
         except NoAnswer as exc:
             host.failure = exc.failure
+            if host.dead is not None and not host.answered:
+                return host.dead  # a URL in flight beside the one that marked it: the same verdict
             verdict = classify_failure(exc.failure, name, attempts=exc.attempts)
             if hops == 0 and not host.answered and host.dead is None:
                 if exc.failure.kind is FailureKind.TIMEOUT:

@@ -137,6 +137,7 @@ def test_a_silent_host_costs_one_timeout_budget_not_one_per_url(servers, capsys)
     assert results[live]["status"] == "ok"
     assert {results[u]["status"] for u in urls} == {"unverified"}
     assert {results[u]["cause"] for u in urls} == {"timeout"}
+    assert len({results[u]["reason"] for u in urls}) == 1  # the same outcome, in flight or queued
     assert "never answers" in results[urls[-1]]["reason"]
     # Each of the 8 URLs in flight: HEAD (timed out) then GET, then GET only; the other 8: nothing.
     assert servers.hits["127.0.0.2"] <= 8 * 4
@@ -262,6 +263,31 @@ def test_a_proxy_that_answers_nothing_is_network_down(servers, tmp_path, proxy):
         _run(tmp_path, ["https://93.184.216.34/a", "https://93.184.216.34/b", "https://1.1.1.1/"], settings=settings)
     assert not (tmp_path / "reports" / "latest.json").exists()
     assert servers.hits["127.0.0.1"] >= 1
+
+
+def test_a_proxy_answering_502_to_plain_http_is_network_down_and_keeps_the_reports(servers, tmp_path):
+    """HTTP_PROXY and HTTPS_PROXY on a proxy that answers 502 to everything (plain-http requests
+    included, which get the proxy's own 502 page): exit 3's error, latest.json byte-identical."""
+    live = f"http://127.0.0.1:{servers.app(ok)}/x"
+    urls = [live, "http://93.184.216.34/a", "https://1.1.1.1/"]
+    _run(tmp_path, urls, fallback=FakeDns())  # a good run first: reports exist
+    before = (tmp_path / "reports" / "latest.json").read_bytes()
+    proxy = f"http://127.0.0.1:{servers.raw(proxy_502)}"
+    with pytest.raises(NetworkDown, match="the proxy answered HTTP 502"):
+        _run(tmp_path, urls, settings=Settings(http_proxy=proxy, https_proxy=proxy))
+    assert (tmp_path / "reports" / "latest.json").read_bytes() == before
+
+
+def test_a_hosts_own_502_without_a_proxy_is_an_answer(servers):
+    """Without a proxy a 502 is the host's: the network is up, the link unverified (http-502)."""
+    from aiohttp import web
+
+    async def bad_gateway(request):
+        return web.Response(status=502)
+
+    url = f"http://127.0.0.1:{servers.app(bad_gateway)}/x"
+    result = check([url], allow_private=True, timeout=0.5)[url]
+    assert result.status.value == "unverified" and result.cause == "http-502"
 
 
 def test_check_exits_3_when_no_host_answers(servers, capsys):
