@@ -310,6 +310,22 @@ def test_a_redirect_to_an_error_page_is_broken_soft_404(servers):
     assert results[docs].status.value == "ok"
 
 
+def test_a_redirect_to_a_hosts_known_error_url_is_broken_soft_404(servers):
+    """www.gpo.gov's error page (/maintenance/error.htm, no 404 in it) behind a redirect is broken."""
+    from aiohttp import web
+
+    async def gpo(request):
+        if request.path == "/fdsys/old-report":
+            return web.Response(status=302, headers={"Location": "/maintenance/error.htm"})
+        return web.Response(text="<title>GPO</title>", content_type="text/html")
+
+    port = servers.app(gpo)
+    url = f"http://www.gpo.gov:{port}/fdsys/old-report"
+    result = check([url], allow_private=True, fallback=FakeDns({"www.gpo.gov": "127.0.0.1"}))[url]
+    assert result.status.value == "broken" and result.cause == "soft-404"
+    assert "/maintenance/error.htm" in result.reason
+
+
 # --------------------------------------------------------------------------- 8. configuration
 
 
