@@ -121,6 +121,60 @@ def test_a_wait_past_the_budget_is_unverified_rate_limited_for_the_whole_host(se
     assert sum(bucket.answers.values()) <= 5  # the rest were never sent
 
 
+def test_a_503_with_retry_after_as_an_http_date_pauses_the_host_then_ok(servers):
+    """503 + Retry-After as an HTTP date (3 s after the answer's Date): the host waits, then ok."""
+    from email.utils import formatdate
+
+    from aiohttp import web
+
+    seen: list[str] = []
+
+    async def maintenance(request):
+        seen.append(request.method)
+        if len(seen) == 1:
+            now = time.time()
+            headers = {"Retry-After": formatdate(now + 3, usegmt=True), "Date": formatdate(now, usegmt=True)}
+            return web.Response(status=503, headers=headers)
+        return web.Response(text="back")
+
+    url = f"http://127.0.0.1:{servers.app(maintenance)}/page"
+    result = check([url], allow_private=True)[url]
+    assert result.status.value == "ok" and len(seen) == 2
+    assert any(2.0 <= w <= 3.0 for w in retry.recorded_waits())  # waited about what the date said
+
+
+def test_a_host_answering_429_forever_without_retry_after_ends_rate_limited(servers):
+    """429 with no Retry-After, forever: backoff 1, 2, 4 ... s until max_wait, then rate-limited."""
+    from aiohttp import web
+
+    hits: list[str] = []
+
+    async def always_429(request):
+        hits.append(request.path)
+        return web.Response(status=429)
+
+    port = servers.app(always_429)
+    urls = [f"http://127.0.0.1:{port}/{i}" for i in range(5)]
+    results = check(urls, allow_private=True, max_wait=20)
+    assert {results[u].cause for u in urls} == {"rate-limited"}
+    assert {results[u].status.value for u in urls} == {"unverified"}
+    assert "kept rate limiting" in results[urls[0]].reason
+    assert len(hits) <= 5 + 5  # the first in-flight requests, then one per pause (1+2+4+8 s)
+
+
+def test_a_real_redirect_loop_is_unverified_redirect_loop(servers):
+    """/a -> /b -> /a ... (no cookie would help): unverified, cause redirect-loop, 11 requests."""
+    from aiohttp import web
+
+    async def loop(request):
+        return web.Response(status=302, headers={"Location": "/b" if request.path == "/a" else "/a"})
+
+    url = f"http://127.0.0.1:{servers.app(loop)}/a"
+    result = check([url], allow_private=True)[url]
+    assert result.status.value == "unverified" and result.cause == "redirect-loop"
+    assert servers.hits["127.0.0.1"] == 11
+
+
 # --------------------------------------------------------------------------- 2. silent hosts
 
 
