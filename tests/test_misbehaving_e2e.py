@@ -18,6 +18,7 @@ import pytest
 from misbehaving_servers import (
     CookieBounce,
     EscapedOnly,
+    forward_proxy,
     RawRedirect,
     Servers,
     TokenBucket,
@@ -330,6 +331,20 @@ def test_a_proxy_answering_502_to_plain_http_is_network_down_and_keeps_the_repor
     with pytest.raises(NetworkDown, match="the proxy answered HTTP 502"):
         _run(tmp_path, urls, settings=Settings(http_proxy=proxy, https_proxy=proxy))
     assert (tmp_path / "reports" / "latest.json").read_bytes() == before
+
+
+def test_through_a_working_proxy_links_are_checked_and_the_network_is_up(servers):
+    """A proxy that works (CONNECT tunnels, plain-http forwarding): https and http links are ok,
+    a host's 404 through it is broken, and the run is not network down."""
+    from tests.fakes.dual_scheme_server import CA_FILE, DualSchemeServer
+
+    proxy = f"http://127.0.0.1:{servers.raw(forward_proxy)}"
+    settings = Settings(http_proxy=proxy, https_proxy=proxy, ssl_cert_file=str(CA_FILE))
+    with DualSchemeServer({("https", "/secure"): 200, ("http", "/plain"): 200}) as site:
+        urls = [site.url("https", "/secure"), site.url("http", "/plain"), site.url("http", "/gone")]
+        results = check(urls, settings=settings, allow_private=True, proxied=True, timeout=2)
+    assert [results[u].status.value for u in urls] == ["ok", "ok", "broken"]
+    assert servers.hits["127.0.0.1"] >= 3  # every request went through the proxy
 
 
 def test_a_hosts_own_502_without_a_proxy_is_an_answer(servers):
