@@ -199,6 +199,33 @@ def test_a_silent_host_costs_one_timeout_budget_not_one_per_url(servers, capsys)
     assert elapsed < 3 * 3 * 0.2 + 1.5  # not one timeout budget per URL (16 x 3 x 2 x 0.2 s = 19 s)
 
 
+def test_a_silent_redirect_target_costs_one_timeout_budget_too(servers):
+    """16 URLs redirecting to a host that never answers: the target is marked once, not per URL."""
+    from aiohttp import web
+
+    silent_port = servers.raw(silent, host="127.0.0.2")
+
+    async def to_silent(request):
+        return web.Response(status=302, headers={"Location": f"http://127.0.0.2:{silent_port}{request.path}"})
+
+    port = servers.app(to_silent, host="127.0.0.3")
+    urls = [f"http://127.0.0.3:{port}/doc/{i}" for i in range(16)]
+    results = check(urls, allow_private=True, timeout=0.2)
+    assert {results[u].cause for u in urls} == {"timeout"}
+    assert len({results[u].reason for u in urls}) == 1
+    assert servers.hits["127.0.0.2"] <= 8 * 4  # the URLs in flight when it was marked, nothing after
+
+
+def test_an_idn_host_is_one_host_for_the_dispatcher_and_the_hops(servers):
+    """A Unicode host name and its IDNA form share one Host record (one pause, one dead verdict)."""
+    from crawler.checker import _Run
+
+    run = _Run.__new__(_Run)
+    run.any_exclude = None
+    assert _Run._precheck(run, "http://bücher.example/a") == "xn--bcher-kva.example"
+    assert _Run._precheck(run, "http://BÜCHER.example:8080/a") == "xn--bcher-kva.example:8080"
+
+
 # --------------------------------------------------------------------------- 3. exact URLs
 
 
