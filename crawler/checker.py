@@ -8,8 +8,9 @@
 about a host lives in its :class:`~crawler.host.Host` record; status rules are in
 ``classify.py``. A verdict is a ``classify.Verdict`` until it becomes the ``LinkResult``.
 
-A host is *dead* once every further URL of it would fail the same way: it never answered and
-one URL exhausted its attempts (refused, unreachable, or silent: accepts and never answers), or
+A host (a redirect target too) is *dead* once every further URL of it would fail the same way:
+it never answered and one URL exhausted its attempts (refused, unreachable, or silent: accepts
+and never answers), or
 it asked for more waiting than its budget (``max_wait``). Its other URLs then get the same
 verdict at once, without requests.
 
@@ -227,6 +228,11 @@ class _Run:
             port = parts.port
         except ValueError:
             return Verdict(LinkStatus.BROKEN, "malformed URL: its port is not a number in 0-65535", "malformed-url")
+        if not host.isascii():  # an IDN: the same Host record as the hops' (IDNA, see _host_key)
+            try:
+                host = URL.build(scheme="http", host=host).raw_host or host
+            except (ValueError, UnicodeError):
+                pass  # wire_url says why it cannot be sent
         if port is not None and port != _DEFAULT_PORTS[scheme]:
             host = f"{host}:{port}"  # another port is another server: its own limits, its own fate
         if self.any_exclude is not None and self.any_exclude.search(url):
@@ -304,8 +310,10 @@ class _Run:
             answer, attempts = await self.fetcher.fetch(url, host, cookies)
         except NoAnswer as exc:
             host.failure = exc.failure
+            if host.dead is not None and not host.answered:
+                return host.dead  # a URL in flight beside the one that marked it: the same verdict
             verdict = classify_failure(exc.failure, name, attempts=exc.attempts)
-            if hops == 0 and not host.answered and host.dead is None:
+            if not host.answered and host.dead is None:  # a redirect target too: a host is a host
                 if exc.failure.kind is FailureKind.TIMEOUT:
                     verdict = replace(
                         verdict, reason=f"{verdict.reason}: the host accepts connections but never answers"

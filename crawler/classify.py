@@ -243,8 +243,13 @@ _ERROR_SEGMENT = re.compile(
     r"^(?:404|not[-_]?found|page[-_]?not[-_]?found|error[-_]?404|404[-_]?error)(?:\.(?:s?html?|php|aspx?|jsp))?$"
 )
 _ERROR_FOLDERS = ("error", "errors")
-# Hosts whose error page has a path no pattern above recognises: host -> path prefixes.
-KNOWN_ERROR_PAGES: dict[str, tuple[str, ...]] = {}
+# Hosts whose error page has a path no pattern above recognises: host -> path prefixes (from
+# inspectors-general's Soft404HttpAdapter, pull 227: ``www.dodig.mil/errorpages/index.html``,
+# ``www.gpo.gov/maintenance/error.htm``; ``www.fec.gov/404error.shtml`` the pattern knows).
+KNOWN_ERROR_PAGES: dict[str, tuple[str, ...]] = {
+    "www.dodig.mil": ("/errorpages/",),
+    "www.gpo.gov": ("/maintenance/error.htm",),
+}
 
 
 def error_page(host: str, path: str) -> bool:

@@ -25,7 +25,10 @@ Three things a checker must trust (issue 9):
 - **Raw Location bytes.** A ``Location`` header is kept byte for byte (decoded as UTF-8 with
   ``surrogateescape``), so a Latin-1 target can be percent-encoded byte for byte, not guessed.
 - **A network witness.** Every client records whether *any* HTTP answer came back on it this run
-  (checker requests and API sources alike, :func:`witness`): the network-down rule asks it.
+  (checker requests and API sources alike, :func:`witness`): the network-down rule asks it. A
+  plain ``http://`` request through a proxy that cannot reach the host gets the *proxy's* answer
+  (RFC 9110 15.6.3/15.6.5: 502/504 "while acting as a gateway or proxy"; squid's 503 for DNS and
+  connect failures; 407, its own login): that counts as no answer (``PROXY_ERRORS``).
 """
 
 from __future__ import annotations
@@ -66,6 +69,9 @@ ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 # Some servers send headers (CSP, Set-Cookie, Link) far longer than aiohttp's 8 KiB default.
 _MAX_HEADER_LINE = 64 * 1024
 _CONNECT_TIMEOUT_CAP = 10.0
+# What a forward proxy answers itself when it cannot reach the host or wants its own login.
+PROXY_ERRORS = frozenset({407, 502, 503, 504})
+_VIA_PROXY = "crawler_via_proxy"  # response extension set by _ProxyTransport
 
 BodyWanted = Callable[[int, Mapping[str, str]], bool]
 
@@ -78,6 +84,7 @@ class Exchange:
     headers: dict[str, str]  # lower-case names; a repeated header keeps its last value
     set_cookies: list[str] = field(default_factory=list)
     body: bytes | None = None
+    proxy_error: bool = False  # a PROXY_ERRORS status on a proxied request: maybe not the host's
 
 
 # --------------------------------------------------------------------------- client
@@ -117,6 +124,21 @@ class _AiohttpTransport(AiohttpTransport):
             raise from_aiohttp(exc, request) from exc
 
 
+class _ProxyTransport(httpx.AsyncHTTPTransport):
+    """httpx's transport through a proxy; marks answers to plain-http requests (``_VIA_PROXY``),
+    which the proxy itself may have written (through a CONNECT tunnel only the host speaks)."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await super().handle_async_request(request)
+        if request.url.scheme == "http":
+            response.extensions = {**response.extensions, _VIA_PROXY: True}
+        return response
+
+
+def _proxy_error(response: httpx.Response) -> bool:
+    return response.status_code in PROXY_ERRORS and bool(response.extensions.get(_VIA_PROXY))
+
+
 class _Client(httpx.AsyncClient):
     """An ``AsyncClient`` without a cookie jar that may know its aiohttp pool (``direct``), and
     witnesses every answer (API sources send through here too)."""
@@ -133,7 +155,10 @@ class _Client(httpx.AsyncClient):
         except httpx.TransportError as exc:
             self.witness.note_failure(request.url.host, str(exc) or type(exc).__name__)
             raise
-        self.witness.answers += 1
+        if _proxy_error(response):
+            self.witness.note_failure(request.url.host, f"the proxy answered HTTP {response.status_code}")
+        else:
+            self.witness.answers += 1
         return response
 
     @property  # type: ignore[override]
@@ -241,7 +266,7 @@ def build_client(
             mounts[pattern] = (
                 None
                 if proxy is None
-                else httpx.AsyncHTTPTransport(verify=ctx or True, trust_env=False, limits=limits, proxy=proxy)
+                else _ProxyTransport(verify=ctx or True, trust_env=False, limits=limits, proxy=proxy)
             )
     client = _Client(
         headers=headers,
@@ -291,7 +316,10 @@ async def exchange(
     except (httpx.TransportError, TimeoutError) as exc:
         seen.note_failure(_host_of(url), str(exc) or type(exc).__name__)
         raise
-    seen.answers += 1
+    if result.proxy_error:
+        seen.note_failure(_host_of(url), f"the proxy answered HTTP {result.status}")
+    else:
+        seen.answers += 1
     return result
 
 
@@ -315,7 +343,7 @@ async def _via_httpx(
         if "location" in fields:
             raw = [v for k, v in response.headers.raw if k.lower() == b"location"]
             fields["location"] = _raw_text(raw[-1])
-        result = Exchange(response.status_code, fields, _set_cookies(items, fields))
+        result = Exchange(response.status_code, fields, _set_cookies(items, fields), proxy_error=_proxy_error(response))
         if want_body is not None and want_body(result.status, fields):
             result.body = await _read_httpx(response, body_cap)
         return result

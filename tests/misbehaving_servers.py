@@ -230,6 +230,37 @@ async def proxy_502(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) 
     await writer.drain()
 
 
+async def forward_proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """A working HTTP proxy: CONNECT tunnels, and absolute-form plain-http requests forwarded
+    (one request per connection; ``Connection: close`` is asked of the origin)."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    line, _, rest = head.partition(b"\r\n")
+    method, target, version = line.split(b" ", 2)
+    if method == b"CONNECT":
+        host, _, port = target.decode().rpartition(":")
+        up_reader, up_writer = await asyncio.open_connection(host, int(port))
+        writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+    else:
+        parts = target.decode().split("/", 3)  # http:, '', host:port, path
+        host, _, port = parts[2].rpartition(":") if ":" in parts[2] else (parts[2], "", "80")
+        up_reader, up_writer = await asyncio.open_connection(host, int(port))
+        headers = b"".join(h + b"\r\n" for h in rest.split(b"\r\n") if h and not h.lower().startswith(b"connection"))
+        up_writer.write(method + b" /" + (parts[3] if len(parts) > 3 else "").encode() + b" " + version + b"\r\n")
+        up_writer.write(headers + b"Connection: close\r\n\r\n")
+
+    async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+        try:
+            while chunk := await src.read(65536):
+                dst.write(chunk)
+                await dst.drain()
+        except ConnectionError:
+            pass
+        finally:
+            dst.close()
+
+    await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+
+
 def main(argv: list[str]) -> None:  # pragma: no cover - for trying a behaviour by hand
     kind, port = argv[0], int(argv[1])
     seen: Counter[str] = Counter()

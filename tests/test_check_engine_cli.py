@@ -4,11 +4,12 @@ and URL lists cleaned of the Markdown a `grep -o` drags along (issue 12 section 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
 import pytest
-from misbehaving_servers import Servers, ok
+from misbehaving_servers import Servers, ok, proxy_502
 
 from crawler.cli.check import clean_url
 from tests.fakes import FakeApis, World
@@ -84,6 +85,18 @@ def test_verbosity_vv_logs_every_request_and_v_does_not(servers, tmp_path):
     assert vv.returncode == 0 and v.returncode == 0, vv.stderr + v.stderr
     assert f"HEAD {url} -> 200" in vv.stderr
     assert f"HEAD {url} -> 200" not in v.stderr
+    assert "Using selector" not in vv.stderr  # asyncio's chatter is not a request
+
+
+def test_verbosity_vv_through_a_proxy_is_one_line_per_request_not_a_connection_trace(servers, tmp_path):
+    """Behind a proxy, -vv shows the requests, not httpcore's ~10-line trace of each connection."""
+    proxy = f"http://127.0.0.1:{servers.raw(proxy_502)}"
+    cmd = [sys.executable, "-m", "crawler", "check", "--timeout", "1", "-vv", "https://example.com/a"]
+    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()} | {"HTTPS_PROXY": proxy}
+    done = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=60, cwd=tmp_path, env=env)
+    assert done.returncode == 3, done.stderr
+    assert "HEAD https://example.com/a -> no answer" in done.stderr
+    assert "connect_tcp" not in done.stderr and "send_request_headers" not in done.stderr
 
 
 def test_pages_only_checks_the_page_instead_of_asking_the_api(tmp_path, monkeypatch, capsys):

@@ -18,6 +18,7 @@ import pytest
 from misbehaving_servers import (
     CookieBounce,
     EscapedOnly,
+    forward_proxy,
     RawRedirect,
     Servers,
     TokenBucket,
@@ -121,6 +122,60 @@ def test_a_wait_past_the_budget_is_unverified_rate_limited_for_the_whole_host(se
     assert sum(bucket.answers.values()) <= 5  # the rest were never sent
 
 
+def test_a_503_with_retry_after_as_an_http_date_pauses_the_host_then_ok(servers):
+    """503 + Retry-After as an HTTP date (3 s after the answer's Date): the host waits, then ok."""
+    from email.utils import formatdate
+
+    from aiohttp import web
+
+    seen: list[str] = []
+
+    async def maintenance(request):
+        seen.append(request.method)
+        if len(seen) == 1:
+            now = time.time()
+            headers = {"Retry-After": formatdate(now + 3, usegmt=True), "Date": formatdate(now, usegmt=True)}
+            return web.Response(status=503, headers=headers)
+        return web.Response(text="back")
+
+    url = f"http://127.0.0.1:{servers.app(maintenance)}/page"
+    result = check([url], allow_private=True)[url]
+    assert result.status.value == "ok" and len(seen) == 2
+    assert any(2.0 <= w <= 3.0 for w in retry.recorded_waits())  # waited about what the date said
+
+
+def test_a_host_answering_429_forever_without_retry_after_ends_rate_limited(servers):
+    """429 with no Retry-After, forever: backoff 1, 2, 4 ... s until max_wait, then rate-limited."""
+    from aiohttp import web
+
+    hits: list[str] = []
+
+    async def always_429(request):
+        hits.append(request.path)
+        return web.Response(status=429)
+
+    port = servers.app(always_429)
+    urls = [f"http://127.0.0.1:{port}/{i}" for i in range(5)]
+    results = check(urls, allow_private=True, max_wait=20)
+    assert {results[u].cause for u in urls} == {"rate-limited"}
+    assert {results[u].status.value for u in urls} == {"unverified"}
+    assert "kept rate limiting" in results[urls[0]].reason
+    assert len(hits) <= 5 + 5  # the first in-flight requests, then one per pause (1+2+4+8 s)
+
+
+def test_a_real_redirect_loop_is_unverified_redirect_loop(servers):
+    """/a -> /b -> /a ... (no cookie would help): unverified, cause redirect-loop, 11 requests."""
+    from aiohttp import web
+
+    async def loop(request):
+        return web.Response(status=302, headers={"Location": "/b" if request.path == "/a" else "/a"})
+
+    url = f"http://127.0.0.1:{servers.app(loop)}/a"
+    result = check([url], allow_private=True)[url]
+    assert result.status.value == "unverified" and result.cause == "redirect-loop"
+    assert servers.hits["127.0.0.1"] == 11
+
+
 # --------------------------------------------------------------------------- 2. silent hosts
 
 
@@ -137,10 +192,38 @@ def test_a_silent_host_costs_one_timeout_budget_not_one_per_url(servers, capsys)
     assert results[live]["status"] == "ok"
     assert {results[u]["status"] for u in urls} == {"unverified"}
     assert {results[u]["cause"] for u in urls} == {"timeout"}
+    assert len({results[u]["reason"] for u in urls}) == 1  # the same outcome, in flight or queued
     assert "never answers" in results[urls[-1]]["reason"]
     # Each of the 8 URLs in flight: HEAD (timed out) then GET, then GET only; the other 8: nothing.
     assert servers.hits["127.0.0.2"] <= 8 * 4
     assert elapsed < 3 * 3 * 0.2 + 1.5  # not one timeout budget per URL (16 x 3 x 2 x 0.2 s = 19 s)
+
+
+def test_a_silent_redirect_target_costs_one_timeout_budget_too(servers):
+    """16 URLs redirecting to a host that never answers: the target is marked once, not per URL."""
+    from aiohttp import web
+
+    silent_port = servers.raw(silent, host="127.0.0.2")
+
+    async def to_silent(request):
+        return web.Response(status=302, headers={"Location": f"http://127.0.0.2:{silent_port}{request.path}"})
+
+    port = servers.app(to_silent, host="127.0.0.3")
+    urls = [f"http://127.0.0.3:{port}/doc/{i}" for i in range(16)]
+    results = check(urls, allow_private=True, timeout=0.2)
+    assert {results[u].cause for u in urls} == {"timeout"}
+    assert len({results[u].reason for u in urls}) == 1
+    assert servers.hits["127.0.0.2"] <= 8 * 4  # the URLs in flight when it was marked, nothing after
+
+
+def test_an_idn_host_is_one_host_for_the_dispatcher_and_the_hops(servers):
+    """A Unicode host name and its IDNA form share one Host record (one pause, one dead verdict)."""
+    from crawler.checker import _Run
+
+    run = _Run.__new__(_Run)
+    run.any_exclude = None
+    assert _Run._precheck(run, "http://bücher.example/a") == "xn--bcher-kva.example"
+    assert _Run._precheck(run, "http://BÜCHER.example:8080/a") == "xn--bcher-kva.example:8080"
 
 
 # --------------------------------------------------------------------------- 3. exact URLs
@@ -264,6 +347,45 @@ def test_a_proxy_that_answers_nothing_is_network_down(servers, tmp_path, proxy):
     assert servers.hits["127.0.0.1"] >= 1
 
 
+def test_a_proxy_answering_502_to_plain_http_is_network_down_and_keeps_the_reports(servers, tmp_path):
+    """HTTP_PROXY and HTTPS_PROXY on a proxy that answers 502 to everything (plain-http requests
+    included, which get the proxy's own 502 page): exit 3's error, latest.json byte-identical."""
+    live = f"http://127.0.0.1:{servers.app(ok)}/x"
+    urls = [live, "http://93.184.216.34/a", "https://1.1.1.1/"]
+    _run(tmp_path, urls, fallback=FakeDns())  # a good run first: reports exist
+    before = (tmp_path / "reports" / "latest.json").read_bytes()
+    proxy = f"http://127.0.0.1:{servers.raw(proxy_502)}"
+    with pytest.raises(NetworkDown, match="the proxy answered HTTP 502"):
+        _run(tmp_path, urls, settings=Settings(http_proxy=proxy, https_proxy=proxy))
+    assert (tmp_path / "reports" / "latest.json").read_bytes() == before
+
+
+def test_through_a_working_proxy_links_are_checked_and_the_network_is_up(servers):
+    """A proxy that works (CONNECT tunnels, plain-http forwarding): https and http links are ok,
+    a host's 404 through it is broken, and the run is not network down."""
+    from tests.fakes.dual_scheme_server import CA_FILE, DualSchemeServer
+
+    proxy = f"http://127.0.0.1:{servers.raw(forward_proxy)}"
+    settings = Settings(http_proxy=proxy, https_proxy=proxy, ssl_cert_file=str(CA_FILE))
+    with DualSchemeServer({("https", "/secure"): 200, ("http", "/plain"): 200}) as site:
+        urls = [site.url("https", "/secure"), site.url("http", "/plain"), site.url("http", "/gone")]
+        results = check(urls, settings=settings, allow_private=True, proxied=True, timeout=2)
+    assert [results[u].status.value for u in urls] == ["ok", "ok", "broken"]
+    assert servers.hits["127.0.0.1"] >= 3  # every request went through the proxy
+
+
+def test_a_hosts_own_502_without_a_proxy_is_an_answer(servers):
+    """Without a proxy a 502 is the host's: the network is up, the link unverified (http-502)."""
+    from aiohttp import web
+
+    async def bad_gateway(request):
+        return web.Response(status=502)
+
+    url = f"http://127.0.0.1:{servers.app(bad_gateway)}/x"
+    result = check([url], allow_private=True, timeout=0.5)[url]
+    assert result.status.value == "unverified" and result.cause == "http-502"
+
+
 def test_check_exits_3_when_no_host_answers(servers, capsys):
     """`check` on hosts that all hang up after connecting: exit 3, no results printed."""
     port = servers.raw(proxy_hangup)  # reads the request, closes without answering
@@ -282,6 +404,22 @@ def test_a_redirect_to_an_error_page_is_broken_soft_404(servers):
     assert results[old].status.value == "broken" and results[old].cause == "soft-404"
     assert "/404.html" in results[old].reason and results[old].final_url.endswith("/404.html")
     assert results[docs].status.value == "ok"
+
+
+def test_a_redirect_to_a_hosts_known_error_url_is_broken_soft_404(servers):
+    """www.gpo.gov's error page (/maintenance/error.htm, no 404 in it) behind a redirect is broken."""
+    from aiohttp import web
+
+    async def gpo(request):
+        if request.path == "/fdsys/old-report":
+            return web.Response(status=302, headers={"Location": "/maintenance/error.htm"})
+        return web.Response(text="<title>GPO</title>", content_type="text/html")
+
+    port = servers.app(gpo)
+    url = f"http://www.gpo.gov:{port}/fdsys/old-report"
+    result = check([url], allow_private=True, fallback=FakeDns({"www.gpo.gov": "127.0.0.1"}))[url]
+    assert result.status.value == "broken" and result.cause == "soft-404"
+    assert "/maintenance/error.htm" in result.reason
 
 
 # --------------------------------------------------------------------------- 8. configuration

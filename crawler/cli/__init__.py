@@ -53,10 +53,13 @@ def build_parser() -> argparse.ArgumentParser:
 def _configure_logging(verbosity: int) -> None:
     level = {-1: logging.WARNING, 0: logging.INFO}.get(verbosity, logging.DEBUG if verbosity > 0 else logging.ERROR)
     logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr)
-    # httpx logs every request with its full URL at INFO, the checker (crawler.requests) at
-    # DEBUG; keep that for -vv.
-    for noisy in ("httpx", "httpcore", "hpack", "asyncio", "crawler.requests"):
-        logging.getLogger(noisy).setLevel(logging.DEBUG if verbosity > 1 else logging.WARNING)
+    # -vv: one line per request. The checker (crawler.requests) logs its own at DEBUG, httpx
+    # the API sources' (and proxied ones) at INFO; httpcore's connection trace (~10 lines a
+    # request) and asyncio's chatter are never what a user asked for.
+    logging.getLogger("crawler.requests").setLevel(logging.DEBUG if verbosity > 1 else logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.INFO if verbosity > 1 else logging.WARNING)
+    for noisy in ("httpcore", "hpack", "asyncio"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def _terminate(signum: int, frame: object) -> None:
