@@ -232,6 +232,32 @@ def test_an_edit_that_cannot_be_made_exactly_is_refused():
         apply_edits(text.replace(">-\n          ", ""), [stale], today=fx.TODAY, filename="r.yaml")
 
 
+def test_links_shared_through_yaml_anchors_are_left_for_a_person():
+    """An anchored link or url (read again through ``*alias``) is refused with its line; the other links are edited."""
+    text = HEAD + (
+        "      - &shared\n        url: https://x.example/1\n        kind: docs\n"
+        "      - *shared\n"
+        "      - url: &u https://x.example/2  # anchored\n        kind: docs\n"
+        "      - url: *u\n        kind: blog\n"
+        "      - url: https://x.example/3\n        kind: docs\n"
+    )
+    edits = [
+        Edit(entry_id="a", link_index=i, old_url=f"https://x.example/{n}", new_url=f"https://y.example/{n}", changes=[])
+        for i, n in ((0, 1), (1, 1), (2, 2), (3, 2), (4, 3))
+    ]
+    refused: list = []
+    new = apply_edits(text, edits, today=fx.TODAY, filename="r.yaml", refused=refused)
+    assert [(e.link_index, m) for e, m in refused] == [
+        (0, "r.yaml:6: this link is shared through the YAML anchor &shared; edit it by hand."),
+        (1, "r.yaml:6: this link is shared through the YAML anchor &shared; edit it by hand."),
+        (2, "r.yaml:10: this link is shared through the YAML anchor &u; edit it by hand."),
+        (3, "r.yaml:10: this link is shared through the YAML anchor &u; edit it by hand."),
+    ]
+    assert new == text.replace(
+        "https://x.example/3\n", "https://y.example/3  # was https://x.example/3 (crawler fix 2026-11-30)\n"
+    )
+
+
 def test_snapshot_of_another_registry_and_unknown_accepted_urls_are_errors():
     """A snapshot sharing no URL with the registry, or --accept-archived of a URL without a copy: one sentence."""
     text = fx.moved_yaml()

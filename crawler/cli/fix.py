@@ -98,7 +98,9 @@ def handle(args: argparse.Namespace) -> int:
     new_text = apply_edits(loaded.text, plan.edits, today=plan.date, filename=shown, refused=refused)
     for edit, message in refused:
         plan.edits.remove(edit)
-        plan.notes.append(f"{edit.old_url}: not edited: {message}")
+        note = f"{edit.old_url}: not edited: {message}"
+        if note not in plan.notes:  # an aliased link is refused once per place it is read
+            plan.notes.append(note)
     if args.plan is not None:
         try:
             atomic_write_text(args.plan, plan.model_dump_json(indent=2) + "\n")

@@ -63,7 +63,17 @@ def _link_node(root: Node, edit: Edit, filename: str) -> MappingNode:
                 continue
             items = links[1].value if isinstance(links[1], SequenceNode) else []
             if edit.link_index < len(items) and isinstance(items[edit.link_index], MappingNode):
-                return items[edit.link_index]
+                link = items[edit.link_index]
+                url = _get(link, "url")
+                # An anchored node is also read wherever it is aliased (``*name``): editing it in
+                # place would change those links too, and its span starts at the ``&name`` it would erase.
+                for node in (links[1], link, url[1] if url else None):
+                    if node is not None and getattr(node, "anchor", None):
+                        raise RegistryError(
+                            f"{filename}:{node.start_mark.line + 1}: this link is shared through the "
+                            f"YAML anchor &{node.anchor}; edit it by hand."
+                        )
+                return link
     raise RegistryError(f"{filename}: entry {edit.entry_id!r} has no link {edit.link_index + 1}; run `fix` again.")
 
 
