@@ -91,9 +91,13 @@ def handle(args: argparse.Namespace) -> int:
         accept_archived=args.accept_archived,
         confirm_after=args.confirm_after,
     )
-    if candidates and (args.offline or not https_ok):
-        why = "--offline" if args.offline else "the network looks down"
-        plan.notes.append(f"{len(candidates)} http:// link(s) not tried as https:// ({why})")
+    if candidates and args.offline:
+        plan.notes.append(f"{len(candidates)} http:// link(s) not tried as https:// (--offline)")
+    elif candidates and not https_ok:  # the engine's NetworkDown: not one https form gave any HTTP answer
+        plan.notes.append(
+            f"{len(candidates)} http:// link(s) kept: none of their https:// forms answered at all "
+            "(no TLS on those hosts, or the network is down)"
+        )
     refused: list[tuple[Edit, str]] = []  # an odd link is left for a person; the others are still fixed
     new_text = apply_edits(loaded.text, plan.edits, today=plan.date, filename=shown, refused=refused)
     for edit, message in refused:
