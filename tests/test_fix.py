@@ -312,6 +312,19 @@ def test_cli_apply_writes_edits_and_plan_then_finds_nothing(moved, capsys):
     assert capsys.readouterr().out == ""
 
 
+def test_cli_apply_edits_a_symlinked_registry_in_place_and_keeps_its_mode(moved, capsys):
+    """--apply through a symlink edits the file it points at (the link stays a link); the file's mode is kept."""
+    real = moved / "real.yaml"
+    (moved / "registry.yaml").rename(real)
+    (moved / "registry.yaml").symlink_to(real.name)
+    real.chmod(0o600)
+    assert main(_args(moved, "--apply")) == 0
+    assert "wrote 6 edits" in capsys.readouterr().err
+    assert (moved / "registry.yaml").is_symlink()
+    assert "# was https://github.com/old-owner/OldName" in real.read_text(encoding="utf-8")
+    assert real.stat().st_mode & 0o777 == 0o600
+
+
 def test_cli_accept_archived(moved, capsys):
     """--accept-archived URL --apply records the copy; an unknown URL is exit 2 with one sentence."""
     assert main(_args(moved, "--accept-archived", fx.DEAD, "--apply")) == 0

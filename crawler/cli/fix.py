@@ -111,10 +111,13 @@ def handle(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise UsageError(f"{args.plan}: cannot write the plan: {exc.strerror or exc}.") from None
     if args.apply and new_text != loaded.text:
-        if not os.access(loaded.path, os.W_OK):
+        target = loaded.path.resolve()  # a symlinked registry is edited where it lives, the link kept
+        if not os.access(target, os.W_OK):
             raise RegistryError(f"{shown}: cannot write it (permission denied); nothing was changed.")
         try:
-            atomic_write_text(loaded.path, new_text)
+            mode = target.stat().st_mode & 0o7777
+            atomic_write_text(target, new_text)
+            os.chmod(target, mode)  # the new file keeps the registry's permissions, not the writer's 0644
         except OSError as exc:
             raise RegistryError(f"{shown}: cannot write it: {exc.strerror or exc}; nothing was changed.") from None
     elif not args.apply:
