@@ -9,6 +9,7 @@ Runs are in-process (``crawler.pipeline.run`` / ``crawler.cli.main``) so paced w
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -143,6 +144,26 @@ def test_rate_limits_stop_each_archive_for_the_run(tmp_path, web):
     swh_note, wb_note = result.notices
     assert swh_note.startswith("Software Heritage:") and "HTTP 429" in swh_note
     assert wb_note.startswith("the Wayback Machine:") and "Retry-After 120" in wb_note
+
+
+def test_rate_limits_are_told_once_per_archive_at_the_default_verbosity(tmp_path, web, monkeypatch, capsys, caplog):
+    """`run` without -q, SWH 429 and CDX 429: exit 0 and exactly one line (printed or logged at INFO) per archive."""
+    caplog.set_level(logging.INFO)
+    world = _archives(web)
+    world.swh_remaining = 0
+    world.script("cdx", 429, "slow down", {"Retry-After": "60"}, times=50)
+    with FakeApis(_github()) as apis, FakeArchives(world) as archives:
+        for name, value in {**apis.env(), **archives.env(), "CRAWLER_CACHE_DIR": str(tmp_path / "cache")}.items():
+            monkeypatch.setenv(name, value)
+        for name in ("GITHUB_TOKEN", "GH_TOKEN", "HF_TOKEN"):
+            monkeypatch.delenv(name, raising=False)
+        registry = _registry(tmp_path, web)
+        code = main(["run", "--registry", str(registry), "--out", str(tmp_path / "out"), "--allow-private"])
+    lines = capsys.readouterr().err.splitlines() + [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
+    assert code == 0
+    for name in ("Software Heritage", "the Wayback Machine"):
+        told = [line for line in lines if name.lower() in line.lower()]
+        assert len(told) == 1 and told[0].startswith("note:") and "HTTP 429" in told[0], lines
 
 
 def test_run_archive_asks_for_saves_once_and_keeps_credentials_secret(tmp_path, web):
