@@ -15,7 +15,8 @@ Each registry link is matched to the snapshot by URL, and its new URL is built i
 3. **Permanent redirect**: a ``redirected`` link's ``result.final_url`` (the end of its leading
    301/308 hops), keeping the original fragment when the target has none (a ``Location`` never
    carries one; browsers keep the original's). Not proposed when the target is the site's home
-   page and the link was deeper: that is how many sites answer for a removed page.
+   page and the link was deeper: that is how many sites answer for a removed page, nor when it
+   would trade ``https://`` for plain ``http://`` (a downgrade the registry should not make for a site).
 4. **README notice**: ``GitHubMeta.moved_to``, the URL a repository's README says it moved to,
    for links to the repository itself (not a file or folder in it), when step 1 found no rename.
 5. **https**: an ``http://`` link unchanged so far whose ``https://`` form was checked to work
@@ -215,6 +216,9 @@ def _redirected(url: str, record: LinkRecord, notes: list[str]) -> tuple[str, Ch
     """Step 3: where a permanent redirect leads, unless that is the site's home page."""
     final = record.result.final_url
     if record.result.status is not LinkStatus.REDIRECTED or not final or final == url:
+        return None
+    if urlsplit(url).scheme == "https" and urlsplit(final).scheme == "http":
+        notes.append(f"{url}: not proposed: it redirects to plain http ({final}); the https link is kept")
         return None
     if _home_page_of_deeper(url, final):
         notes.append(
