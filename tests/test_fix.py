@@ -232,6 +232,21 @@ def test_quoting_and_crlf_line_endings_are_kept():
     assert new.count("\r\n") == text.count("\r\n") and "\n" not in new.replace("\r\n", "")
 
 
+def test_an_explicit_tag_before_the_url_is_kept():
+    """``url: !!str URL`` (and the verbose ``!<...>`` form): only the URL is replaced, the tag stays."""
+    text = HEAD + (
+        "      - url: !!str https://x.example/1\n        kind: docs\n"
+        "      - url: !<tag:yaml.org,2002:str> 'https://x.example/2'\n        kind: docs\n"
+    )
+    edits = [
+        Edit(entry_id="a", link_index=i, old_url=f"https://x.example/{n}", new_url=f"https://y.example/{n}", changes=[])
+        for i, n in ((0, 1), (1, 2))
+    ]
+    new = apply_edits(text, edits, today=fx.TODAY, filename="r.yaml")
+    assert "      - url: !!str https://y.example/1  # was https://x.example/1 (crawler fix 2026-11-30)\n" in new
+    assert "url: !<tag:yaml.org,2002:str> 'https://y.example/2'  # was https://x.example/2 (crawler fix " in new
+
+
 def test_an_edit_that_cannot_be_made_exactly_is_refused():
     """A url no longer as planned, or a block scalar url: a one-sentence RegistryError, or set aside in `refused`."""
     text = HEAD + "      - url: >-\n          https://x.example/1\n        kind: docs\n"

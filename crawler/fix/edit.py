@@ -35,6 +35,8 @@ __all__ = ["apply_edits", "comment_marker", "registry_diff"]
 _OUR_COMMENT = re.compile(
     r"[ \t]+# (?:was \S+|archived copy accepted)(?:; was \S+)* \(crawler fix \d{4}-\d{2}-\d{2}\)$"
 )
+# An explicit tag before a scalar (``!!str``, ``!<tag:yaml.org,2002:str>``) and the blanks after it.
+_TAG = re.compile(r"(?:!<[^>]*>|![^\s]*)[ \t]+|")
 # A URL that reads back as itself as a plain scalar, in block and in flow context alike.
 _PLAIN_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^\s,\[\]{}'\"]*$")
 
@@ -158,7 +160,9 @@ def _locate(
         raise RegistryError(f"{filename}:{line}: the url spans several lines; edit it by hand.")
     end_of_line = _line_end(text, value.end_mark.index)
     if edit.field == "url":
-        ops.append((value.start_mark.index, value.end_mark.index, _scalar(edit.new_url, value.style)))
+        # The node's span starts at its tag when one is written (``url: !!str https://...``); keep it.
+        start = _TAG.match(text, value.start_mark.index, value.end_mark.index).end()  # type: ignore[union-attr]
+        ops.append((start, value.end_mark.index, _scalar(edit.new_url, value.style)))
         comments.setdefault(end_of_line, []).append(f"was {edit.old_url}")
     elif _get(link, "archived") is not None:
         raise RegistryError(f"{filename}:{line}: this link already has an archived: key; edit it by hand.")
