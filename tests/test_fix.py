@@ -149,14 +149,17 @@ def test_home_page_redirects_and_failed_https_forms_are_not_proposed():
 
 
 def test_a_redirect_from_https_to_plain_http_is_not_proposed():
-    """https -> 301 -> http is a downgrade: the link stays, with a note; the same redirect from http is proposed."""
+    """https -> 301 -> http is a downgrade: the link stays, with a note; the same redirect from http is proposed,
+    its reason naming no 2xx status as the redirect's."""
     text = HEAD + "      - url: https://x.example/a\n        kind: docs\n      - url: http://x.example/b\n        kind: docs\n"
     snapshot = _all_ok_snapshot(text)
     for _, record in snapshot.links():
         record.result.status = LinkStatus.REDIRECTED
         record.result.final_url = record.url.replace("https:", "http:") + "-new"
+        record.result.http_status = 200  # a page check records the final answer's status, not the hop's
     plan = _plan(text, snapshot, https_ok={})
     assert [(e.old_url, e.new_url) for e in plan.edits] == [("http://x.example/b", "http://x.example/b-new")]
+    assert plan.edits[0].changes[0].why == "the address redirects permanently"  # not "(HTTP 200)"
     assert plan.notes[-1] == (
         "https://x.example/a: not proposed: it redirects to plain http (http://x.example/a-new); the https link is kept"
     )

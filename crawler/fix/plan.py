@@ -225,7 +225,8 @@ def _redirected(url: str, record: LinkRecord, notes: list[str]) -> tuple[str, Ch
             f"{url}: not proposed: it redirects to the site's home page {final}, as sites do for a removed page"
         )
         return None
-    code = f" (HTTP {record.result.http_status})" if record.result.http_status else ""
+    status = record.result.http_status  # the final answer's status for a page check, the hop's for an API
+    code = f" (HTTP {status})" if status is not None and 300 <= status < 400 else ""
     return _with_fragment(url, final), Change(cause="redirect", why=f"the address redirects permanently{code}")
 
 
