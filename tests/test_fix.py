@@ -165,6 +165,17 @@ def test_a_redirect_from_https_to_plain_http_is_not_proposed():
     )
 
 
+def test_an_edit_that_duplicates_another_link_of_the_entry_is_noted():
+    """/old redirects to /new, which the entry cites already: the edit is proposed and a note says to remove one."""
+    text = HEAD + "      - url: https://x.example/old\n        kind: docs\n      - url: https://x.example/new\n        kind: docs\n"
+    snapshot = _all_ok_snapshot(text)
+    record = next(r for _, r in snapshot.links() if r.url.endswith("/old"))
+    record.result.status, record.result.final_url = LinkStatus.REDIRECTED, "https://x.example/new"
+    plan = _plan(text, snapshot)
+    assert [e.new_url for e in plan.edits] == ["https://x.example/new"]
+    assert plan.notes == ["a: after this fix, https://x.example/new is cited twice; remove one of the two links"]
+
+
 def test_https_candidates_leave_out_github_and_broken_links():
     """Only non-GitHub http:// links that are not broken or skipped are worth a request."""
     text = fx.moved_yaml()

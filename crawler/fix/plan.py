@@ -373,7 +373,18 @@ def plan_fixes(
             elif waiting is not None and waiting.url not in suggested:
                 suggested.add(waiting.url)
                 plan.suggestions.append(waiting)
+    _note_duplicates(registry, plan)
     return plan
+
+
+def _note_duplicates(registry: Registry, plan: FixPlan) -> None:
+    """Note each edit that makes a link the same URL as another link of its entry (one of them can go)."""
+    after = {(e.entry_id, e.link_index): e.new_url for e in plan.edits if e.field == "url"}
+    for entry in registry.entries:
+        urls = [after.get((entry.id, i), link.url) for i, link in enumerate(entry.links)]
+        for (entry_id, index), new in after.items():
+            if entry_id == entry.id and urls.count(new) > 1:
+                plan.notes.append(f"{entry.id}: after this fix, {new} is cited twice; remove one of the two links")
 
 
 def summary_lines(plan: FixPlan) -> list[str]:
