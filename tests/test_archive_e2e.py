@@ -106,6 +106,30 @@ def test_confirmed_broken_links_get_an_archived_copy_in_latest_json(tmp_path, we
     assert counts.get("swh-visit") == 1 and counts.get("spn", 0) == 0 and counts.get("swh-save", 0) == 0
 
 
+def test_the_archived_copy_is_shown_wherever_the_broken_link_is(tmp_path, web, capsys):
+    """After two real runs: broken-links.md, index.html, the issue body and `fix` all give the Wayback copy."""
+    from crawler import gh_actions
+
+    with FakeApis(_github()) as apis, FakeArchives(_archives(web)) as archives:
+        settings = _settings(tmp_path, apis, archives)
+        run(_options(tmp_path, web), settings, now=lambda: DAY1)
+        run(_options(tmp_path, web), settings, now=lambda: DAY2)
+        replay = f"{archives.wayback_url}/web/20240302101500/{web.url('/missing')}"
+    out = tmp_path / "out"
+    broken_md = (out / "broken-links.md").read_text(encoding="utf-8")
+    row = next(line for line in broken_md.splitlines() if line.startswith(f"| {web.url('/missing')} "))
+    assert f"archived copy of 2024-03-02: {replay}" in row
+    html = (out / "index.html").read_text(encoding="utf-8")
+    assert f'gone; <a class="archive" href="{replay}" rel="noopener noreferrer">archived copy of 2024-03-02</a>' in html
+    assert gh_actions.main(["issue-body", str(out / "latest.json")]) == 0
+    issue = capsys.readouterr().out
+    line = next(x for x in issue.splitlines() if x.startswith(f"- <{web.url('/missing')}>"))
+    assert f"archived copy of 2024-03-02: <{replay}>" in line
+    registry = str(_options(tmp_path, web).registry_path)
+    assert main(["fix", "--registry", registry, "--out", str(out), "--offline", "--allow-private"]) == 0
+    assert f"accept it with --accept-archived {web.url('/missing')}" in capsys.readouterr().err
+
+
 def test_a_failing_archive_leaves_the_field_empty_with_one_notice_and_exit_0(tmp_path, web, monkeypatch, capsys):
     """CDX answering 503: the run exits 0, the gone repo has no archive, and one note says why."""
     world = _archives(web)
