@@ -413,7 +413,26 @@ def test_a_readme_notice_naming_no_valid_url_is_not_proposed():
             record.github.moved_to = "https://github.com/lab/new repo"
     plan = _plan(text, snapshot)
     assert all(e.old_url != "https://github.com/lab/old-repo" for e in plan.edits)
-    assert any("is not a URL the registry accepts" in note for note in plan.notes)
+    assert any(note.startswith("https://github.com/lab/old-repo: not proposed: ") for note in plan.notes)
+
+
+def test_a_readme_notice_naming_something_other_than_a_repository_is_only_noted():
+    """'v1 deprecated, download v2 from <file>' does not move the repository link; a GitLab project does."""
+    text = fx.moved_yaml()
+    for target, proposed in (
+        ("https://drive.google.com/file/d/abc/view", False),
+        ("https://github.com/lab/new-repo/blob/main/README.md", False),
+        ("https://gitlab.com/lab/new-repo", True),
+    ):
+        snapshot = fx.snapshots(text)[-1]
+        for _, record in snapshot.links():
+            if record.github is not None and record.github.moved_to:
+                record.github.moved_to = target
+        plan = _plan(text, snapshot)
+        moved = [e.new_url for e in plan.edits if e.old_url == "https://github.com/lab/old-repo"]
+        assert moved == ([target] if proposed else []), target
+        noted = f"https://github.com/lab/old-repo: not proposed: its README names {target}, which is not a repository"
+        assert (noted in plan.notes) is not proposed
 
 
 def test_every_link_of_the_shipped_registry_can_be_edited_in_place():

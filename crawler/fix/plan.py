@@ -18,7 +18,9 @@ Each registry link is matched to the snapshot by URL, and its new URL is built i
    page and the link was deeper: that is how many sites answer for a removed page, nor when it
    would trade ``https://`` for plain ``http://`` (a downgrade the registry should not make for a site).
 4. **README notice**: ``GitHubMeta.moved_to``, the URL a repository's README says it moved to,
-   for links to the repository itself (not a file or folder in it), when step 1 found no rename.
+   for links to the repository itself (not a file or folder in it), when step 1 found no rename,
+   and only when that URL is a repository on a code host: a README also says "v1 is deprecated,
+   download v2 from <a file>", which is no new home for the repository link (noted instead).
 5. **https**: an ``http://`` link unchanged so far whose ``https://`` form was checked to work
    now (``https_ok``, filled by the caller through the link checker; see ``https_candidates``).
 6. **Canonical GitHub form**: ``crawler.registry.canonical_github_url``, the rule ``validate``
@@ -120,6 +122,9 @@ class FixPlan(_Model):
 
 
 # --------------------------------------------------------------------------- URL helpers
+
+# Where a README's "moved to" may point for `fix` to propose it: a repository on a code host.
+_CODE_HOSTS = frozenset({"gitlab.com", "gitee.com", "bitbucket.org", "codeberg.org", "sr.ht", "git.sr.ht"})
 
 
 def https_form(url: str) -> str:
@@ -230,13 +235,26 @@ def _redirected(url: str, record: LinkRecord, notes: list[str]) -> tuple[str, Ch
     return _with_fragment(url, final), Change(cause="redirect", why=f"the address redirects permanently{code}")
 
 
-def _announced(url: str, current: str, record: LinkRecord) -> tuple[str, Change] | None:
+def _repository_home(url: str) -> bool:
+    """True for a repository's own page on a code host (GitHub ``owner/name``; GitLab, Gitee, ... two segments or more)."""
+    ref = parse_github_url(url)
+    if ref is not None:
+        return ref.kind is None
+    parts = urlsplit(url)
+    segments = [s for s in parts.path.split("/") if s]
+    return (parts.hostname or "").lower().removeprefix("www.") in _CODE_HOSTS and len(segments) >= 2
+
+
+def _announced(url: str, current: str, record: LinkRecord, notes: list[str]) -> tuple[str, Change] | None:
     """Step 4: the URL a repository's README says it moved to, for links to the repository itself."""
     gh = record.github
     ref = parse_github_url(url)
     if gh is None or not gh.moved_to or ref is None or ref.kind is not None:
         return None
     if not gh.moved_to.startswith(("https://", "http://")) or gh.moved_to.rstrip("/") == current.rstrip("/"):
+        return None
+    if not _repository_home(gh.moved_to):  # "v1 is deprecated; download v2 from <drive link>" is no new home
+        notes.append(f"{url}: not proposed: its README names {gh.moved_to}, which is not a repository")
         return None
     notice = gh.notice or "moved"
     return gh.moved_to, Change(cause="readme-notice", why=f"the repository's README says: \u201c{notice}\u201d")
@@ -254,7 +272,7 @@ def _new_url(url: str, record: LinkRecord, https_ok: Mapping[str, bool], notes: 
     if step is not None:
         new, change = step
         changes.append(change)
-    step = _announced(url, new, record) if fresh and renamed is None else None
+    step = _announced(url, new, record, notes) if fresh and renamed is None else None
     if step is not None:
         new, change = step
         changes.append(change)
