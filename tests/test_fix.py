@@ -151,7 +151,10 @@ def test_home_page_redirects_and_failed_https_forms_are_not_proposed():
 def test_a_redirect_from_https_to_plain_http_is_not_proposed():
     """https -> 301 -> http is a downgrade: the link stays, with a note; the same redirect from http is proposed,
     its reason naming no 2xx status as the redirect's."""
-    text = HEAD + "      - url: https://x.example/a\n        kind: docs\n      - url: http://x.example/b\n        kind: docs\n"
+    text = (
+        HEAD
+        + "      - url: https://x.example/a\n        kind: docs\n      - url: http://x.example/b\n        kind: docs\n"
+    )
     snapshot = _all_ok_snapshot(text)
     for _, record in snapshot.links():
         record.result.status = LinkStatus.REDIRECTED
@@ -167,7 +170,10 @@ def test_a_redirect_from_https_to_plain_http_is_not_proposed():
 
 def test_an_edit_that_duplicates_another_link_of_the_entry_is_noted():
     """/old redirects to /new, which the entry cites already: the edit is proposed and a note says to remove one."""
-    text = HEAD + "      - url: https://x.example/old\n        kind: docs\n      - url: https://x.example/new\n        kind: docs\n"
+    text = (
+        HEAD
+        + "      - url: https://x.example/old\n        kind: docs\n      - url: https://x.example/new\n        kind: docs\n"
+    )
     snapshot = _all_ok_snapshot(text)
     record = next(r for _, r in snapshot.links() if r.url.endswith("/old"))
     record.result.status, record.result.final_url = LinkStatus.REDIRECTED, "https://x.example/new"

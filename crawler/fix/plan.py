@@ -251,7 +251,10 @@ def _announced(url: str, current: str, record: LinkRecord, notes: list[str]) -> 
     ref = parse_github_url(url)
     if gh is None or not gh.moved_to or ref is None or ref.kind is not None:
         return None
-    if not gh.moved_to.startswith(("https://", "http://")) or gh.moved_to.rstrip("/").lower() == current.rstrip("/").lower():
+    if (
+        not gh.moved_to.startswith(("https://", "http://"))
+        or gh.moved_to.rstrip("/").lower() == current.rstrip("/").lower()
+    ):
         return None
     if not _repository_home(gh.moved_to):  # "v1 is deprecated; download v2 from <drive link>" is no new home
         notes.append(f"{url}: not proposed: its README names {gh.moved_to}, which is not a repository")
