@@ -182,6 +182,42 @@ def test_an_edit_that_duplicates_another_link_of_the_entry_is_noted():
     assert plan.notes == ["a: after this fix, https://x.example/new is cited twice; remove one of the two links"]
 
 
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://x.example/accounts/login?next=/data/old",
+        "https://x.example/users/sign_in",
+        "https://sso.x.example/cas/login",
+        "https://x.example/portal?returnUrl=%2Fdata%2Fold",
+    ],
+)
+def test_a_redirect_to_a_sign_in_page_is_not_proposed(target):
+    """A permanent redirect to a login page (a protected or removed page) is no new home: noted, not proposed."""
+    text = HEAD + "      - url: https://x.example/data/old\n        kind: data\n"
+    snapshot = _all_ok_snapshot(text)
+    for _, record in snapshot.links():
+        record.result.status, record.result.final_url = LinkStatus.REDIRECTED, target
+    plan = _plan(text, snapshot)
+    assert plan.edits == []
+    assert plan.notes == [
+        f"https://x.example/data/old: not proposed: it redirects to a sign-in page {target}, not to a new home"
+    ]
+
+
+def test_ordinary_redirect_targets_are_not_taken_for_sign_in_pages():
+    """Paths that merely contain the letters (``/author/``, ``/catalog-in/``) still move."""
+    text = HEAD + "      - url: https://x.example/a\n        kind: docs\n"
+    for target in (
+        "https://x.example/author/jane",
+        "https://x.example/docs/authentication-guide",
+        "https://x.example/v2/a",
+    ):
+        snapshot = _all_ok_snapshot(text)
+        for _, record in snapshot.links():
+            record.result.status, record.result.final_url = LinkStatus.REDIRECTED, target
+        assert [e.new_url for e in _plan(text, snapshot).edits] == [target]
+
+
 def test_https_candidates_leave_out_github_and_broken_links():
     """Only non-GitHub http:// links that are not broken or skipped are worth a request."""
     text = fx.moved_yaml()

@@ -15,7 +15,8 @@ Each registry link is matched to the snapshot by URL, and its new URL is built i
 3. **Permanent redirect**: a ``redirected`` link's ``result.final_url`` (the end of its leading
    301/308 hops), keeping the original fragment when the target has none (a ``Location`` never
    carries one; browsers keep the original's). Not proposed when the target is the site's home
-   page and the link was deeper: that is how many sites answer for a removed page, nor when it
+   page and the link was deeper (how many sites answer for a removed page), or a sign-in page
+   (``/login``, ``?next=``: how they answer for a protected one), nor when it
    would trade ``https://`` for plain ``http://`` (a downgrade the registry should not make for a site).
 4. **README notice**: ``GitHubMeta.moved_to``, the URL a repository's README says it moved to,
    for links to the repository itself (not a file or folder in it), when step 1 found no rename,
@@ -34,10 +35,11 @@ row) with an archived copy in the snapshot (``LinkRecord.archive``) gets an
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping
 from datetime import date, datetime
 from typing import Literal
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -162,6 +164,17 @@ def _home_page_of_deeper(url: str, target: str) -> bool:
     return urlsplit(target).path in ("", "/") and urlsplit(url).path not in ("", "/")
 
 
+# A sign-in page a site sends a protected or removed page to (``/accounts/login?next=/old``): no new home.
+_SIGN_IN_PATH = re.compile(r"/(?:log-?in|sign-?in|sign_in|auth|sso|cas|oauth2?|session/new)(?:/|$|\.)", re.I)
+_RETURN_KEYS = frozenset({"next", "continue", "return_to", "returnto", "returnurl", "redirect", "redirect_uri"})
+
+
+def _sign_in_page(target: str) -> bool:
+    parts = urlsplit(target)
+    keys = {k.lower() for k, _ in parse_qsl(parts.query, keep_blank_values=True)}
+    return bool(_SIGN_IN_PATH.search(parts.path)) or bool(keys & _RETURN_KEYS)
+
+
 def _with_fragment(url: str, target: str) -> str:
     fragment = urlsplit(url).fragment
     return target if not fragment or urlsplit(target).fragment else f"{target}#{fragment}"
@@ -224,6 +237,9 @@ def _redirected(url: str, record: LinkRecord, notes: list[str]) -> tuple[str, Ch
         return None
     if urlsplit(url).scheme == "https" and urlsplit(final).scheme == "http":
         notes.append(f"{url}: not proposed: it redirects to plain http ({final}); the https link is kept")
+        return None
+    if _sign_in_page(final):
+        notes.append(f"{url}: not proposed: it redirects to a sign-in page {final}, not to a new home")
         return None
     if _home_page_of_deeper(url, final):
         notes.append(
