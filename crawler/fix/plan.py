@@ -35,15 +35,15 @@ row) with an archived copy in the snapshot (``LinkRecord.archive``) gets an
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Mapping
 from datetime import date, datetime
 from typing import Literal
-from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from crawler.errors import SnapshotError, UsageError
+from crawler.fix.targets import home_page_of_deeper, repository_home, sign_in_page
 from crawler.models import (
     ArchiveCopy,
     GitHubMeta,
@@ -125,9 +125,6 @@ class FixPlan(_Model):
 
 # --------------------------------------------------------------------------- URL helpers
 
-# Where a README's "moved to" may point for `fix` to propose it: a repository on a code host.
-_CODE_HOSTS = frozenset({"gitlab.com", "gitee.com", "bitbucket.org", "codeberg.org", "sr.ht", "git.sr.ht"})
-
 
 def https_form(url: str) -> str:
     """*url* with ``https`` for ``http``; an explicit port 80 goes (443 is https's default), others stay."""
@@ -158,21 +155,6 @@ def _hf_rename(url: str, meta: HuggingFaceMeta | None) -> str | None:
         return None
     offset = 0 if ref.repo_type == "model" else 1  # /datasets/ or /spaces/ comes first
     return _replace_segments(url, offset, meta.id.split("/"), len(ref.repo_id.split("/")))
-
-
-def _home_page_of_deeper(url: str, target: str) -> bool:
-    return urlsplit(target).path in ("", "/") and urlsplit(url).path not in ("", "/")
-
-
-# A sign-in page a site sends a protected or removed page to (``/accounts/login?next=/old``): no new home.
-_SIGN_IN_PATH = re.compile(r"/(?:log-?in|sign-?in|sign_in|auth|sso|cas|oauth2?|session/new)(?:/|$|\.)", re.I)
-_RETURN_KEYS = frozenset({"next", "continue", "return_to", "returnto", "returnurl", "redirect", "redirect_uri"})
-
-
-def _sign_in_page(target: str) -> bool:
-    parts = urlsplit(target)
-    keys = {k.lower() for k, _ in parse_qsl(parts.query, keep_blank_values=True)}
-    return bool(_SIGN_IN_PATH.search(parts.path)) or bool(keys & _RETURN_KEYS)
 
 
 def _with_fragment(url: str, target: str) -> str:
@@ -238,10 +220,10 @@ def _redirected(url: str, record: LinkRecord, notes: list[str]) -> tuple[str, Ch
     if urlsplit(url).scheme == "https" and urlsplit(final).scheme == "http":
         notes.append(f"{url}: not proposed: it redirects to plain http ({final}); the https link is kept")
         return None
-    if _sign_in_page(final):
+    if sign_in_page(final):
         notes.append(f"{url}: not proposed: it redirects to a sign-in page {final}, not to a new home")
         return None
-    if _home_page_of_deeper(url, final):
+    if home_page_of_deeper(url, final):
         notes.append(
             f"{url}: not proposed: it redirects to the site's home page {final}, as sites do for a removed page"
         )
@@ -249,16 +231,6 @@ def _redirected(url: str, record: LinkRecord, notes: list[str]) -> tuple[str, Ch
     status = record.result.http_status  # the final answer's status for a page check, the hop's for an API
     code = f" (HTTP {status})" if status is not None and 300 <= status < 400 else ""
     return _with_fragment(url, final), Change(cause="redirect", why=f"the address redirects permanently{code}")
-
-
-def _repository_home(url: str) -> bool:
-    """True for a repository's own page on a code host (GitHub ``owner/name``; GitLab, Gitee, ... two segments or more)."""
-    ref = parse_github_url(url)
-    if ref is not None:
-        return ref.kind is None
-    parts = urlsplit(url)
-    segments = [s for s in parts.path.split("/") if s]
-    return (parts.hostname or "").lower().removeprefix("www.") in _CODE_HOSTS and len(segments) >= 2
 
 
 def _announced(url: str, current: str, record: LinkRecord, notes: list[str]) -> tuple[str, Change] | None:
@@ -272,7 +244,7 @@ def _announced(url: str, current: str, record: LinkRecord, notes: list[str]) -> 
         or gh.moved_to.rstrip("/").lower() == current.rstrip("/").lower()
     ):
         return None
-    if not _repository_home(gh.moved_to):  # "v1 is deprecated; download v2 from <drive link>" is no new home
+    if not repository_home(gh.moved_to):  # "v1 is deprecated; download v2 from <drive link>" is no new home
         notes.append(f"{url}: not proposed: its README names {gh.moved_to}, which is not a repository")
         return None
     notice = gh.notice or "moved"
