@@ -495,3 +495,9 @@ def test_every_link_of_the_shipped_registry_can_be_edited_in_place():
         url = before.split("url: ", 1)[1].split()[0]
         assert after.startswith(before.split(" #")[0].replace(url, url + "-moved"))
         assert after.endswith(f"# was {url} (crawler fix 2026-11-30)")
+
+
+def test_the_diff_of_a_registry_given_by_absolute_path_has_plain_a_b_prefixes():
+    """An absolute registry path gives ``--- a/tmp/x.yaml``, not ``a//tmp/x.yaml``, so `git apply`/`patch -p1` read it."""
+    diff = registry_diff("a: 1\n", "a: 2\n", "/tmp/x.yaml")
+    assert diff.startswith("--- a/tmp/x.yaml\n+++ b/tmp/x.yaml\n")

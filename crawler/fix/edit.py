@@ -201,7 +201,6 @@ def registry_diff(old: str, new: str, filename: str) -> str:
     """A unified diff of the registry (``a/FILE`` -> ``b/FILE``, 3 lines of context); '' when equal."""
     import difflib
 
-    lines = difflib.unified_diff(
-        old.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{filename}", f"b/{filename}"
-    )
+    name = filename.lstrip("/")  # an absolute path shown as a/tmp/x.yaml, as `git diff --no-index` does
+    lines = difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{name}", f"b/{name}")
     return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
