@@ -9,6 +9,7 @@ Runs are in-process (``crawler.pipeline.run`` / ``crawler.cli.main``) so paced w
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -105,6 +106,30 @@ def test_confirmed_broken_links_get_an_archived_copy_in_latest_json(tmp_path, we
     assert counts.get("swh-visit") == 1 and counts.get("spn", 0) == 0 and counts.get("swh-save", 0) == 0
 
 
+def test_the_archived_copy_is_shown_wherever_the_broken_link_is(tmp_path, web, capsys):
+    """After two real runs: broken-links.md, index.html, the issue body and `fix` all give the Wayback copy."""
+    from crawler import gh_actions
+
+    with FakeApis(_github()) as apis, FakeArchives(_archives(web)) as archives:
+        settings = _settings(tmp_path, apis, archives)
+        run(_options(tmp_path, web), settings, now=lambda: DAY1)
+        run(_options(tmp_path, web), settings, now=lambda: DAY2)
+        replay = f"{archives.wayback_url}/web/20240302101500/{web.url('/missing')}"
+    out = tmp_path / "out"
+    broken_md = (out / "broken-links.md").read_text(encoding="utf-8")
+    row = next(line for line in broken_md.splitlines() if line.startswith(f"| {web.url('/missing')} "))
+    assert f"archived copy of 2024-03-02: {replay}" in row
+    html = (out / "index.html").read_text(encoding="utf-8")
+    assert f'gone; <a class="archive" href="{replay}" rel="noopener noreferrer">archived copy of 2024-03-02</a>' in html
+    assert gh_actions.main(["issue-body", str(out / "latest.json")]) == 0
+    issue = capsys.readouterr().out
+    line = next(x for x in issue.splitlines() if x.startswith(f"- <{web.url('/missing')}>"))
+    assert f"archived copy of 2024-03-02: <{replay}>" in line
+    registry = str(_options(tmp_path, web).registry_path)
+    assert main(["fix", "--registry", registry, "--out", str(out), "--offline", "--allow-private"]) == 0
+    assert f"accept it with --accept-archived {web.url('/missing')}" in capsys.readouterr().err
+
+
 def test_a_failing_archive_leaves_the_field_empty_with_one_notice_and_exit_0(tmp_path, web, monkeypatch, capsys):
     """CDX answering 503: the run exits 0, the gone repo has no archive, and one note says why."""
     world = _archives(web)
@@ -143,6 +168,26 @@ def test_rate_limits_stop_each_archive_for_the_run(tmp_path, web):
     swh_note, wb_note = result.notices
     assert swh_note.startswith("Software Heritage:") and "HTTP 429" in swh_note
     assert wb_note.startswith("the Wayback Machine:") and "Retry-After 120" in wb_note
+
+
+def test_rate_limits_are_told_once_per_archive_at_the_default_verbosity(tmp_path, web, monkeypatch, capsys, caplog):
+    """`run` without -q, SWH 429 and CDX 429: exit 0 and exactly one line (printed or logged at INFO) per archive."""
+    caplog.set_level(logging.INFO)
+    world = _archives(web)
+    world.swh_remaining = 0
+    world.script("cdx", 429, "slow down", {"Retry-After": "60"}, times=50)
+    with FakeApis(_github()) as apis, FakeArchives(world) as archives:
+        for name, value in {**apis.env(), **archives.env(), "CRAWLER_CACHE_DIR": str(tmp_path / "cache")}.items():
+            monkeypatch.setenv(name, value)
+        for name in ("GITHUB_TOKEN", "GH_TOKEN", "HF_TOKEN"):
+            monkeypatch.delenv(name, raising=False)
+        registry = _registry(tmp_path, web)
+        code = main(["run", "--registry", str(registry), "--out", str(tmp_path / "out"), "--allow-private"])
+    lines = capsys.readouterr().err.splitlines() + [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
+    assert code == 0
+    for name in ("Software Heritage", "the Wayback Machine"):
+        told = [line for line in lines if name.lower() in line.lower()]
+        assert len(told) == 1 and told[0].startswith("note:") and "HTTP 429" in told[0], lines
 
 
 def test_run_archive_asks_for_saves_once_and_keeps_credentials_secret(tmp_path, web):

@@ -148,6 +148,76 @@ def test_home_page_redirects_and_failed_https_forms_are_not_proposed():
     assert all(c.cause != "https" for e in unchecked.edits for c in e.changes)
 
 
+def test_a_redirect_from_https_to_plain_http_is_not_proposed():
+    """https -> 301 -> http is a downgrade: the link stays, with a note; the same redirect from http is proposed,
+    its reason naming no 2xx status as the redirect's."""
+    text = (
+        HEAD
+        + "      - url: https://x.example/a\n        kind: docs\n      - url: http://x.example/b\n        kind: docs\n"
+    )
+    snapshot = _all_ok_snapshot(text)
+    for _, record in snapshot.links():
+        record.result.status = LinkStatus.REDIRECTED
+        record.result.final_url = record.url.replace("https:", "http:") + "-new"
+        record.result.http_status = 200  # a page check records the final answer's status, not the hop's
+    plan = _plan(text, snapshot, https_ok={})
+    assert [(e.old_url, e.new_url) for e in plan.edits] == [("http://x.example/b", "http://x.example/b-new")]
+    assert plan.edits[0].changes[0].why == "the address redirects permanently"  # not "(HTTP 200)"
+    assert plan.notes[-1] == (
+        "https://x.example/a: not proposed: it redirects to plain http (http://x.example/a-new); the https link is kept"
+    )
+
+
+def test_an_edit_that_duplicates_another_link_of_the_entry_is_noted():
+    """/old redirects to /new, which the entry cites already: the edit is proposed and a note says to remove one."""
+    text = (
+        HEAD
+        + "      - url: https://x.example/old\n        kind: docs\n      - url: https://x.example/new\n        kind: docs\n"
+    )
+    snapshot = _all_ok_snapshot(text)
+    record = next(r for _, r in snapshot.links() if r.url.endswith("/old"))
+    record.result.status, record.result.final_url = LinkStatus.REDIRECTED, "https://x.example/new"
+    plan = _plan(text, snapshot)
+    assert [e.new_url for e in plan.edits] == ["https://x.example/new"]
+    assert plan.notes == ["a: after this fix, https://x.example/new is cited twice; remove one of the two links"]
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://x.example/accounts/login?next=/data/old",
+        "https://x.example/users/sign_in",
+        "https://sso.x.example/cas/login",
+        "https://x.example/portal?returnUrl=%2Fdata%2Fold",
+    ],
+)
+def test_a_redirect_to_a_sign_in_page_is_not_proposed(target):
+    """A permanent redirect to a login page (a protected or removed page) is no new home: noted, not proposed."""
+    text = HEAD + "      - url: https://x.example/data/old\n        kind: data\n"
+    snapshot = _all_ok_snapshot(text)
+    for _, record in snapshot.links():
+        record.result.status, record.result.final_url = LinkStatus.REDIRECTED, target
+    plan = _plan(text, snapshot)
+    assert plan.edits == []
+    assert plan.notes == [
+        f"https://x.example/data/old: not proposed: it redirects to a sign-in page {target}, not to a new home"
+    ]
+
+
+def test_ordinary_redirect_targets_are_not_taken_for_sign_in_pages():
+    """Paths that merely contain the letters (``/author/``, ``/catalog-in/``) still move."""
+    text = HEAD + "      - url: https://x.example/a\n        kind: docs\n"
+    for target in (
+        "https://x.example/author/jane",
+        "https://x.example/docs/authentication-guide",
+        "https://x.example/v2/a",
+    ):
+        snapshot = _all_ok_snapshot(text)
+        for _, record in snapshot.links():
+            record.result.status, record.result.final_url = LinkStatus.REDIRECTED, target
+        assert [e.new_url for e in _plan(text, snapshot).edits] == [target]
+
+
 def test_https_candidates_leave_out_github_and_broken_links():
     """Only non-GitHub http:// links that are not broken or skipped are worth a request."""
     text = fx.moved_yaml()
@@ -218,6 +288,21 @@ def test_quoting_and_crlf_line_endings_are_kept():
     assert new.count("\r\n") == text.count("\r\n") and "\n" not in new.replace("\r\n", "")
 
 
+def test_an_explicit_tag_before_the_url_is_kept():
+    """``url: !!str URL`` (and the verbose ``!<...>`` form): only the URL is replaced, the tag stays."""
+    text = HEAD + (
+        "      - url: !!str https://x.example/1\n        kind: docs\n"
+        "      - url: !<tag:yaml.org,2002:str> 'https://x.example/2'\n        kind: docs\n"
+    )
+    edits = [
+        Edit(entry_id="a", link_index=i, old_url=f"https://x.example/{n}", new_url=f"https://y.example/{n}", changes=[])
+        for i, n in ((0, 1), (1, 2))
+    ]
+    new = apply_edits(text, edits, today=fx.TODAY, filename="r.yaml")
+    assert "      - url: !!str https://y.example/1  # was https://x.example/1 (crawler fix 2026-11-30)\n" in new
+    assert "url: !<tag:yaml.org,2002:str> 'https://y.example/2'  # was https://x.example/2 (crawler fix " in new
+
+
 def test_an_edit_that_cannot_be_made_exactly_is_refused():
     """A url no longer as planned, or a block scalar url: a one-sentence RegistryError, or set aside in `refused`."""
     text = HEAD + "      - url: >-\n          https://x.example/1\n        kind: docs\n"
@@ -230,6 +315,32 @@ def test_an_edit_that_cannot_be_made_exactly_is_refused():
     stale = edit.model_copy(update={"old_url": "https://elsewhere.example/"})
     with pytest.raises(RegistryError, match="is not https://elsewhere.example/; run `fix` again"):
         apply_edits(text.replace(">-\n          ", ""), [stale], today=fx.TODAY, filename="r.yaml")
+
+
+def test_links_shared_through_yaml_anchors_are_left_for_a_person():
+    """An anchored link or url (read again through ``*alias``) is refused with its line; the other links are edited."""
+    text = HEAD + (
+        "      - &shared\n        url: https://x.example/1\n        kind: docs\n"
+        "      - *shared\n"
+        "      - url: &u https://x.example/2  # anchored\n        kind: docs\n"
+        "      - url: *u\n        kind: blog\n"
+        "      - url: https://x.example/3\n        kind: docs\n"
+    )
+    edits = [
+        Edit(entry_id="a", link_index=i, old_url=f"https://x.example/{n}", new_url=f"https://y.example/{n}", changes=[])
+        for i, n in ((0, 1), (1, 1), (2, 2), (3, 2), (4, 3))
+    ]
+    refused: list = []
+    new = apply_edits(text, edits, today=fx.TODAY, filename="r.yaml", refused=refused)
+    assert [(e.link_index, m) for e, m in refused] == [
+        (0, "r.yaml:6: this link is shared through the YAML anchor &shared; edit it by hand."),
+        (1, "r.yaml:6: this link is shared through the YAML anchor &shared; edit it by hand."),
+        (2, "r.yaml:10: this link is shared through the YAML anchor &u; edit it by hand."),
+        (3, "r.yaml:10: this link is shared through the YAML anchor &u; edit it by hand."),
+    ]
+    assert new == text.replace(
+        "https://x.example/3\n", "https://y.example/3  # was https://x.example/3 (crawler fix 2026-11-30)\n"
+    )
 
 
 def test_snapshot_of_another_registry_and_unknown_accepted_urls_are_errors():
@@ -286,6 +397,19 @@ def test_cli_apply_writes_edits_and_plan_then_finds_nothing(moved, capsys):
     assert capsys.readouterr().out == ""
 
 
+def test_cli_apply_edits_a_symlinked_registry_in_place_and_keeps_its_mode(moved, capsys):
+    """--apply through a symlink edits the file it points at (the link stays a link); the file's mode is kept."""
+    real = moved / "real.yaml"
+    (moved / "registry.yaml").rename(real)
+    (moved / "registry.yaml").symlink_to(real.name)
+    real.chmod(0o600)
+    assert main(_args(moved, "--apply")) == 0
+    assert "wrote 6 edits" in capsys.readouterr().err
+    assert (moved / "registry.yaml").is_symlink()
+    assert "# was https://github.com/old-owner/OldName" in real.read_text(encoding="utf-8")
+    assert real.stat().st_mode & 0o777 == 0o600
+
+
 def test_cli_accept_archived(moved, capsys):
     """--accept-archived URL --apply records the copy; an unknown URL is exit 2 with one sentence."""
     assert main(_args(moved, "--accept-archived", fx.DEAD, "--apply")) == 0
@@ -331,7 +455,27 @@ def test_a_readme_notice_naming_no_valid_url_is_not_proposed():
             record.github.moved_to = "https://github.com/lab/new repo"
     plan = _plan(text, snapshot)
     assert all(e.old_url != "https://github.com/lab/old-repo" for e in plan.edits)
-    assert any("is not a URL the registry accepts" in note for note in plan.notes)
+    assert any(note.startswith("https://github.com/lab/old-repo: not proposed: ") for note in plan.notes)
+
+
+def test_a_readme_notice_naming_something_other_than_a_repository_is_only_noted():
+    """'v1 deprecated, download v2 from <file>' does not move the repository link; a GitLab project does."""
+    text = fx.moved_yaml()
+    for target, proposed in (
+        ("https://drive.google.com/file/d/abc/view", False),
+        ("https://github.com/lab/new-repo/blob/main/README.md", False),
+        ("https://gitlab.com/lab/new-repo", True),
+        ("https://github.com/Lab/Old-Repo", False),  # itself, in other case: no edit (names are case-insensitive)
+    ):
+        snapshot = fx.snapshots(text)[-1]
+        for _, record in snapshot.links():
+            if record.github is not None and record.github.moved_to:
+                record.github.moved_to = target
+        plan = _plan(text, snapshot)
+        moved = [e.new_url for e in plan.edits if e.old_url == "https://github.com/lab/old-repo"]
+        assert moved == ([target] if proposed else []), target
+        noted = f"https://github.com/lab/old-repo: not proposed: its README names {target}, which is not a repository"
+        assert (noted in plan.notes) is (target.startswith("https://drive") or target.endswith(".md"))
 
 
 def test_every_link_of_the_shipped_registry_can_be_edited_in_place():
@@ -351,3 +495,9 @@ def test_every_link_of_the_shipped_registry_can_be_edited_in_place():
         url = before.split("url: ", 1)[1].split()[0]
         assert after.startswith(before.split(" #")[0].replace(url, url + "-moved"))
         assert after.endswith(f"# was {url} (crawler fix 2026-11-30)")
+
+
+def test_the_diff_of_a_registry_given_by_absolute_path_has_plain_a_b_prefixes():
+    """An absolute registry path gives ``--- a/tmp/x.yaml``, not ``a//tmp/x.yaml``, so `git apply`/`patch -p1` read it."""
+    diff = registry_diff("a: 1\n", "a: 2\n", "/tmp/x.yaml")
+    assert diff.startswith("--- a/tmp/x.yaml\n+++ b/tmp/x.yaml\n")

@@ -44,3 +44,27 @@ def test_offline_never_touches_the_network(tmp_path, capsys):
         assert main([*args, "--offline", "--allow-private"]) == 0
         assert not server.hits
     assert f"-      - url: {http_ok}" not in capsys.readouterr().out
+
+
+def test_a_host_without_tls_keeps_its_http_links_with_a_true_note(tmp_path, capsys):
+    """A plain-HTTP-only loopback host: the https form is tried, fails, the link stays, and the note does not
+    claim it was never tried."""
+    from tests.loopback_server import LoopbackServer
+
+    server = LoopbackServer().start()
+    try:
+        http_ok, http_only = server.url("/ok"), server.url("/temporary")
+        text = fx.moved_yaml(http_ok, http_only)
+        (tmp_path / "registry.yaml").write_text(text, encoding="utf-8")
+        snapshot = tmp_path / "latest.json"
+        snapshot.write_text(
+            dump_snapshot_json(fx.snapshots(text, http_ok=http_ok, http_only=http_only)[-1]), encoding="utf-8"
+        )
+        args = ["fix", "--registry", str(tmp_path / "registry.yaml"), "--snapshot", str(snapshot)]
+        assert main([*args, "--allow-private"]) == 0
+    finally:
+        server.stop()
+    out, err = capsys.readouterr()
+    assert f"-      - url: {http_ok}" not in out
+    assert "2 http:// link(s) kept: none of their https:// forms answered at all" in err
+    assert "not tried" not in err

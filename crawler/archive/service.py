@@ -141,7 +141,7 @@ class Service:
         self.failed += 1
         if self.first_failure is None:
             self.first_failure = f"{subject}: {why}"
-        log.info("%s: %s: %s", self.name, subject, why)
+        log.debug("%s: %s: %s", self.name, subject, why)  # -v; the run tells it once, in notice()
 
     def _rate_limited(self, response: httpx.Response) -> None:
         wait = response.headers.get("retry-after")
@@ -153,7 +153,7 @@ class Service:
             detail += f", limit resets at {reset:%H:%M} UTC"
         self.stopped = f"it answered {detail}"
         self.unasked += 1  # the lookup that met the limit got no answer either
-        log.info("%s rate-limited the crawler (%s); no more requests to it this run.", self.name, detail)
+        log.debug("%s rate-limited the crawler (%s); no more requests to it this run.", self.name, detail)
 
     def _read_quota(self, response: httpx.Response) -> None:
         remaining = response.headers.get("x-ratelimit-remaining")

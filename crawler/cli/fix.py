@@ -91,24 +91,33 @@ def handle(args: argparse.Namespace) -> int:
         accept_archived=args.accept_archived,
         confirm_after=args.confirm_after,
     )
-    if candidates and (args.offline or not https_ok):
-        why = "--offline" if args.offline else "the network looks down"
-        plan.notes.append(f"{len(candidates)} http:// link(s) not tried as https:// ({why})")
+    if candidates and args.offline:
+        plan.notes.append(f"{len(candidates)} http:// link(s) not tried as https:// (--offline)")
+    elif candidates and not https_ok:  # the engine's NetworkDown: not one https form gave any HTTP answer
+        plan.notes.append(
+            f"{len(candidates)} http:// link(s) kept: none of their https:// forms answered at all "
+            "(no TLS on those hosts, or the network is down)"
+        )
     refused: list[tuple[Edit, str]] = []  # an odd link is left for a person; the others are still fixed
     new_text = apply_edits(loaded.text, plan.edits, today=plan.date, filename=shown, refused=refused)
     for edit, message in refused:
         plan.edits.remove(edit)
-        plan.notes.append(f"{edit.old_url}: not edited: {message}")
+        note = f"{edit.old_url}: not edited: {message}"
+        if note not in plan.notes:  # an aliased link is refused once per place it is read
+            plan.notes.append(note)
     if args.plan is not None:
         try:
             atomic_write_text(args.plan, plan.model_dump_json(indent=2) + "\n")
         except OSError as exc:
             raise UsageError(f"{args.plan}: cannot write the plan: {exc.strerror or exc}.") from None
     if args.apply and new_text != loaded.text:
-        if not os.access(loaded.path, os.W_OK):
+        target = loaded.path.resolve()  # a symlinked registry is edited where it lives, the link kept
+        if not os.access(target, os.W_OK):
             raise RegistryError(f"{shown}: cannot write it (permission denied); nothing was changed.")
         try:
-            atomic_write_text(loaded.path, new_text)
+            mode = target.stat().st_mode & 0o7777
+            atomic_write_text(target, new_text)
+            os.chmod(target, mode)  # the new file keeps the registry's permissions, not the writer's 0644
         except OSError as exc:
             raise RegistryError(f"{shown}: cannot write it: {exc.strerror or exc}; nothing was changed.") from None
     elif not args.apply:

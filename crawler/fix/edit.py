@@ -35,6 +35,8 @@ __all__ = ["apply_edits", "comment_marker", "registry_diff"]
 _OUR_COMMENT = re.compile(
     r"[ \t]+# (?:was \S+|archived copy accepted)(?:; was \S+)* \(crawler fix \d{4}-\d{2}-\d{2}\)$"
 )
+# An explicit tag before a scalar (``!!str``, ``!<tag:yaml.org,2002:str>``) and the blanks after it.
+_TAG = re.compile(r"(?:!<[^>]*>|![^\s]*)[ \t]+|")
 # A URL that reads back as itself as a plain scalar, in block and in flow context alike.
 _PLAIN_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^\s,\[\]{}'\"]*$")
 
@@ -63,7 +65,17 @@ def _link_node(root: Node, edit: Edit, filename: str) -> MappingNode:
                 continue
             items = links[1].value if isinstance(links[1], SequenceNode) else []
             if edit.link_index < len(items) and isinstance(items[edit.link_index], MappingNode):
-                return items[edit.link_index]
+                link = items[edit.link_index]
+                url = _get(link, "url")
+                # An anchored node is also read wherever it is aliased (``*name``): editing it in
+                # place would change those links too, and its span starts at the ``&name`` it would erase.
+                for node in (links[1], link, url[1] if url else None):
+                    if node is not None and getattr(node, "anchor", None):
+                        raise RegistryError(
+                            f"{filename}:{node.start_mark.line + 1}: this link is shared through the "
+                            f"YAML anchor &{node.anchor}; edit it by hand."
+                        )
+                return link
     raise RegistryError(f"{filename}: entry {edit.entry_id!r} has no link {edit.link_index + 1}; run `fix` again.")
 
 
@@ -148,7 +160,9 @@ def _locate(
         raise RegistryError(f"{filename}:{line}: the url spans several lines; edit it by hand.")
     end_of_line = _line_end(text, value.end_mark.index)
     if edit.field == "url":
-        ops.append((value.start_mark.index, value.end_mark.index, _scalar(edit.new_url, value.style)))
+        # The node's span starts at its tag when one is written (``url: !!str https://...``); keep it.
+        start = _TAG.match(text, value.start_mark.index, value.end_mark.index).end()  # type: ignore[union-attr]
+        ops.append((start, value.end_mark.index, _scalar(edit.new_url, value.style)))
         comments.setdefault(end_of_line, []).append(f"was {edit.old_url}")
     elif _get(link, "archived") is not None:
         raise RegistryError(f"{filename}:{line}: this link already has an archived: key; edit it by hand.")
@@ -187,7 +201,6 @@ def registry_diff(old: str, new: str, filename: str) -> str:
     """A unified diff of the registry (``a/FILE`` -> ``b/FILE``, 3 lines of context); '' when equal."""
     import difflib
 
-    lines = difflib.unified_diff(
-        old.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{filename}", f"b/{filename}"
-    )
+    name = filename.lstrip("/")  # an absolute path shown as a/tmp/x.yaml, as `git diff --no-index` does
+    lines = difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{name}", f"b/{name}")
     return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)

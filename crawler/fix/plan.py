@@ -15,9 +15,13 @@ Each registry link is matched to the snapshot by URL, and its new URL is built i
 3. **Permanent redirect**: a ``redirected`` link's ``result.final_url`` (the end of its leading
    301/308 hops), keeping the original fragment when the target has none (a ``Location`` never
    carries one; browsers keep the original's). Not proposed when the target is the site's home
-   page and the link was deeper: that is how many sites answer for a removed page.
+   page and the link was deeper (how many sites answer for a removed page), or a sign-in page
+   (``/login``, ``?next=``: how they answer for a protected one), nor when it
+   would trade ``https://`` for plain ``http://`` (a downgrade the registry should not make for a site).
 4. **README notice**: ``GitHubMeta.moved_to``, the URL a repository's README says it moved to,
-   for links to the repository itself (not a file or folder in it), when step 1 found no rename.
+   for links to the repository itself (not a file or folder in it), when step 1 found no rename,
+   and only when that URL is a repository on a code host: a README also says "v1 is deprecated,
+   download v2 from <a file>", which is no new home for the repository link (noted instead).
 5. **https**: an ``http://`` link unchanged so far whose ``https://`` form was checked to work
    now (``https_ok``, filled by the caller through the link checker; see ``https_candidates``).
 6. **Canonical GitHub form**: ``crawler.registry.canonical_github_url``, the rule ``validate``
@@ -39,6 +43,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from pydantic import BaseModel, ConfigDict, Field
 
 from crawler.errors import SnapshotError, UsageError
+from crawler.fix.targets import home_page_of_deeper, repository_home, sign_in_page
 from crawler.models import (
     ArchiveCopy,
     GitHubMeta,
@@ -152,10 +157,6 @@ def _hf_rename(url: str, meta: HuggingFaceMeta | None) -> str | None:
     return _replace_segments(url, offset, meta.id.split("/"), len(ref.repo_id.split("/")))
 
 
-def _home_page_of_deeper(url: str, target: str) -> bool:
-    return urlsplit(target).path in ("", "/") and urlsplit(url).path not in ("", "/")
-
-
 def _with_fragment(url: str, target: str) -> str:
     fragment = urlsplit(url).fragment
     return target if not fragment or urlsplit(target).fragment else f"{target}#{fragment}"
@@ -216,22 +217,35 @@ def _redirected(url: str, record: LinkRecord, notes: list[str]) -> tuple[str, Ch
     final = record.result.final_url
     if record.result.status is not LinkStatus.REDIRECTED or not final or final == url:
         return None
-    if _home_page_of_deeper(url, final):
+    if urlsplit(url).scheme == "https" and urlsplit(final).scheme == "http":
+        notes.append(f"{url}: not proposed: it redirects to plain http ({final}); the https link is kept")
+        return None
+    if sign_in_page(final):
+        notes.append(f"{url}: not proposed: it redirects to a sign-in page {final}, not to a new home")
+        return None
+    if home_page_of_deeper(url, final):
         notes.append(
             f"{url}: not proposed: it redirects to the site's home page {final}, as sites do for a removed page"
         )
         return None
-    code = f" (HTTP {record.result.http_status})" if record.result.http_status else ""
+    status = record.result.http_status  # the final answer's status for a page check, the hop's for an API
+    code = f" (HTTP {status})" if status is not None and 300 <= status < 400 else ""
     return _with_fragment(url, final), Change(cause="redirect", why=f"the address redirects permanently{code}")
 
 
-def _announced(url: str, current: str, record: LinkRecord) -> tuple[str, Change] | None:
+def _announced(url: str, current: str, record: LinkRecord, notes: list[str]) -> tuple[str, Change] | None:
     """Step 4: the URL a repository's README says it moved to, for links to the repository itself."""
     gh = record.github
     ref = parse_github_url(url)
     if gh is None or not gh.moved_to or ref is None or ref.kind is not None:
         return None
-    if not gh.moved_to.startswith(("https://", "http://")) or gh.moved_to.rstrip("/") == current.rstrip("/"):
+    if (
+        not gh.moved_to.startswith(("https://", "http://"))
+        or gh.moved_to.rstrip("/").lower() == current.rstrip("/").lower()
+    ):
+        return None
+    if not repository_home(gh.moved_to):  # "v1 is deprecated; download v2 from <drive link>" is no new home
+        notes.append(f"{url}: not proposed: its README names {gh.moved_to}, which is not a repository")
         return None
     notice = gh.notice or "moved"
     return gh.moved_to, Change(cause="readme-notice", why=f"the repository's README says: \u201c{notice}\u201d")
@@ -249,7 +263,7 @@ def _new_url(url: str, record: LinkRecord, https_ok: Mapping[str, bool], notes: 
     if step is not None:
         new, change = step
         changes.append(change)
-    step = _announced(url, new, record) if fresh and renamed is None else None
+    step = _announced(url, new, record, notes) if fresh and renamed is None else None
     if step is not None:
         new, change = step
         changes.append(change)
@@ -368,7 +382,18 @@ def plan_fixes(
             elif waiting is not None and waiting.url not in suggested:
                 suggested.add(waiting.url)
                 plan.suggestions.append(waiting)
+    _note_duplicates(registry, plan)
     return plan
+
+
+def _note_duplicates(registry: Registry, plan: FixPlan) -> None:
+    """Note each edit that makes a link the same URL as another link of its entry (one of them can go)."""
+    after = {(e.entry_id, e.link_index): e.new_url for e in plan.edits if e.field == "url"}
+    for entry in registry.entries:
+        urls = [after.get((entry.id, i), link.url) for i, link in enumerate(entry.links)]
+        for (entry_id, index), new in after.items():
+            if entry_id == entry.id and urls.count(new) > 1:
+                plan.notes.append(f"{entry.id}: after this fix, {new} is cited twice; remove one of the two links")
 
 
 def summary_lines(plan: FixPlan) -> list[str]:
