@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 import time
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Sequence
@@ -265,6 +266,9 @@ async def answer_batch(
             except ValidationError as exc:  # an answer shaped unlike the documented one: no verdict from it
                 log.warning("%s: unexpected answer for %s: %s", label, key, exc.errors()[0]["msg"])
                 decide = _unexpected(label)
+            except _MALFORMED as exc:  # a field of the wrong type or out of range (a string for an object, 1e999)
+                log.warning("%s: unexpected answer for %s: %s", label, key, type(exc).__name__)
+                decide = _unexpected(label)
         for url in group:
             if decide is None:
                 report.page_check(url, carry(ctx, url), stopped or "")
@@ -279,6 +283,10 @@ async def answer_batch(
     return report
 
 
+# What reading a malformed answer raises (ValidationError is a ValueError): never a verdict, never a crash.
+_MALFORMED = (ValueError, TypeError, AttributeError, KeyError, IndexError, OverflowError)
+
+
 def _unexpected(label: str) -> Callable[[str], Answer]:
     return lambda url: PageCheck(why=f"{label} gave an unexpected answer")
 
@@ -290,7 +298,10 @@ def utcnow() -> datetime:
 def to_datetime(value: object) -> datetime | None:
     """An ISO 8601 string or a Unix time (seconds) as an aware datetime; None when unreadable."""
     if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
-        return datetime.fromtimestamp(value, UTC)
+        try:
+            return datetime.fromtimestamp(value, UTC)
+        except (OverflowError, OSError, ValueError):  # 1e40, inf: out of any calendar
+            return None
     if isinstance(value, str) and value:
         try:
             parsed = datetime.fromisoformat(value)
@@ -301,8 +312,10 @@ def to_datetime(value: object) -> datetime | None:
 
 
 def count(value: object) -> int | None:
-    """A non-negative integer from a JSON value, else None."""
+    """A non-negative integer from a JSON value, else None (also for JSON's 1e999, read as infinity)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
         return None
     return int(value) if value >= 0 else None
 

@@ -95,7 +95,13 @@ class PhysioNetSource:
         except HostDown as exc:
             reply, stopped = None, str(exc)
         else:
-            stopped = None if reply.status == 200 and isinstance(reply.json(), list) else f"HTTP {reply.status}"
+            listed = reply.json() if reply.status == 200 else None
+            # A list with no project in it is not PhysioNet's list (it publishes hundreds): a verdict
+            # of "not published" from it would call every link broken.
+            valid = isinstance(listed, list) and any(
+                isinstance(e, dict) and isinstance(e.get("slug"), str) for e in listed
+            )
+            stopped = None if valid else f"HTTP {reply.status}" if reply.status != 200 else "an answer without projects"
         if reply is None or stopped:
             for url in refs:
                 report.page_check(url, carry(ctx, url), stopped or "")
@@ -127,7 +133,11 @@ class PhysioNetSource:
                     lookups += 1
                     versions[slug] = await self._versions(api, base, slug)
             known = versions[slug] or None
-            meta = meta_from_entry(entries[-1], at, version, known)
+            try:
+                meta = meta_from_entry(entries[-1], at, version, known)
+            except ValueError:  # pydantic's ValidationError: a field shaped unlike the documented one
+                report.page_check(url, carry(ctx, url), "PhysioNet gave an unexpected answer")
+                continue
             if version and known is None:
                 report.page_check(url, carry(ctx, url, meta), "PhysioNet list names no versions")
             elif version and known is not None and version not in known:
