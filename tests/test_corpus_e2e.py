@@ -94,3 +94,13 @@ def test_hugging_face_error_answers_over_http_have_causes(tmp_path):
     got = [(report.outcomes[u].result.status, report.outcomes[u].result.cause) for u in urls]
     assert got == [(LinkStatus.BROKEN, "disabled"), (LinkStatus.OK, "gated"), (LinkStatus.BROKEN, "removed"),
                    (LinkStatus.BROKEN, "not-found")]  # fmt: skip
+
+
+def test_github_tree_of_a_ref_with_no_path_has_the_repository_size(tmp_path):
+    """``/tree/main`` (as the seed's NHS-LLM row cites) is the whole repository: it shows the repository's size."""
+    urls = ["https://github.com/org/corpus/tree/main", "https://github.com/org/corpus/tree/main/"]
+    with FakeApis(health_world(github_token=GH_TOKEN)) as fake:
+        report = fetch_github(urls, settings_for(fake, tmp_path, GITHUB_TOKEN=GH_TOKEN))
+    for url in urls:
+        got = report.outcomes[url]
+        assert got.result.status is LinkStatus.OK and got.meta.size_bytes == 4096 * 1024, url
