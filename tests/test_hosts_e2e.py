@@ -261,3 +261,25 @@ def test_physionet_rate_limit_and_modelscope_outage_over_http():
     assert retry.recorded_waits()[0] == 5.0
     assert outcome(physio, "https://physionet.org/content/ptb-xl/").result.status is LinkStatus.OK
     assert outcome(scope, "https://modelscope.cn/models/med/llm").meta.license == "MIT"
+
+
+def test_physionet_current_list_answers_versioned_links_without_more_requests():
+    """The current list names each entry's version and access_policy: one request, the linked version's own size."""
+    world = HostWorld()
+    world.physionet = [
+        physionet_entry("mimic-iv", version="2.2", latest=False, size=7_000_000_000, policy="Credentialed"),
+        physionet_entry("mimic-iv", version="3.1", size=8_000_000_000, policy="Credentialed"),
+        physionet_entry("mimic-cxr", version="2.0.0", policy="Restricted", license="PhysioNet Credentialed Health"),
+    ]  # fmt: skip
+    urls = ["https://physionet.org/content/mimic-iv/2.2/", "https://physionet.org/content/mimic-iv/9.9/",
+            "https://physionet.org/content/mimic-iv/", "https://physionet.org/content/mimic-cxr/2.0.0/"]  # fmt: skip
+    with FakeHosts(world) as fake:
+        report = run(physionet.SOURCE, urls, fake)
+        assert fake.counts["physionet"] == 1
+    old = outcome(report, urls[0])
+    assert (old.result.status, old.meta.access, old.meta.size_bytes) == (LinkStatus.OK, Access.CREDENTIALED, 7 * 10**9)
+    assert (old.meta.newer_version, old.meta.latest_version, old.meta.doi) == (True, "3.1", "10.13026/mimic-iv-2.2")
+    assert outcome(report, urls[1]).result.status is LinkStatus.BROKEN
+    newest = outcome(report, urls[2]).meta
+    assert (newest.size_bytes, newest.version, newest.newer_version) == (8 * 10**9, "3.1", False)
+    assert outcome(report, urls[3]).meta.access is Access.RESTRICTED  # access_policy wins over the licence's name
