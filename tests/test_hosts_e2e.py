@@ -283,3 +283,19 @@ def test_physionet_current_list_answers_versioned_links_without_more_requests():
     newest = outcome(report, urls[2]).meta
     assert (newest.size_bytes, newest.version, newest.newer_version) == (8 * 10**9, "3.1", False)
     assert outcome(report, urls[3]).meta.access is Access.RESTRICTED  # access_policy wins over the licence's name
+
+
+def test_modelscope_refusal_in_the_body_is_not_broken():
+    """A 200 whose Code says 'unauthorized permission' (a private repo) is unverified/login; an unknown code unverified."""
+    world = HostWorld()
+    refused = {"Code": 10010101004, "Message": "get model info failed, err: unauthorized permission",
+               "RequestId": "r", "Success": False}  # fmt: skip
+    world.script("modelscope", 200, refused)
+    world.script("modelscope", 200, {"Code": 10020301001, "Message": "system busy", "Success": False})
+    urls = ["https://modelscope.cn/models/med/private", "https://modelscope.cn/datasets/med/odd"]
+    with FakeHosts(world) as fake:
+        report = run(modelscope.SOURCE, urls, fake)
+    private, odd = (outcome(report, u) for u in urls)
+    assert (private.result.status, private.result.cause, private.meta.access) == (
+        LinkStatus.UNVERIFIED, "login-required", Access.LOGIN)  # fmt: skip
+    assert (odd.result.status, odd.result.cause) == (LinkStatus.UNVERIFIED, "api-error")
