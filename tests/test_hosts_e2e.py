@@ -299,3 +299,36 @@ def test_modelscope_refusal_in_the_body_is_not_broken():
     assert (private.result.status, private.result.cause, private.meta.access) == (
         LinkStatus.UNVERIFIED, "login-required", Access.LOGIN)  # fmt: skip
     assert (odd.result.status, odd.result.cause) == (LinkStatus.UNVERIFIED, "api-error")
+
+
+def test_run_never_reads_a_rate_limited_netdisk_or_drive_link_ok(tmp_path):
+    """`crawler run`: Netdisk and Drive asking a 3600 s wait leave a deleted share and a sign-in item unverified, not ok.
+
+    Their pages answer 200 whatever the link's state, so no page check may stand in for the adapter.
+    """
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from tests.fakes.fake_hosts import BAIDU_DELETED
+
+    world = HostWorld()
+    world.baidu["1del"] = BAIDU_DELETED
+    world.gdrive["BBBBBBBBBBBB"] = "private"
+    with FakeHosts(world) as fake:
+        urls = [f"{fake.base('baidu')}/s/1del", f"{fake.base('gdrive')}/file/d/BBBBBBBBBBBB/view"]
+        links = "".join(f"      - url: '{u}'\n        kind: data\n" for u in urls)
+        (tmp_path / "r.yaml").write_text(f"entries:\n  - id: x\n    name: X\n    links:\n{links}")
+        world.script("baidu", 429, "<html>busy</html>", {"Retry-After": "3600"})
+        world.script("gdrive", 429, "<html>busy</html>", {"Retry-After": "3600"})
+        env = {**os.environ, **fake.env(), "CRAWLER_CACHE_DIR": str(tmp_path / "cache")}
+        cmd = [sys.executable, "-m", "crawler", "run", "--registry", str(tmp_path / "r.yaml"), "--out",
+               str(tmp_path / "out"), "--allow-private", "--archive-lookups", "0", "-q"]  # fmt: skip
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path)
+        asked = list(fake.paths)
+    assert proc.returncode == 0, proc.stderr
+    snapshot = json.loads((tmp_path / "out" / "latest.json").read_text())
+    got = {link["url"]: link["result"] for link in snapshot["entries"][0]["links"]}
+    assert [(got[u]["status"], got[u]["cause"]) for u in urls] == [("unverified", "rate-limited")] * 2
+    assert len(asked) == 2  # one answer each, no page check behind it

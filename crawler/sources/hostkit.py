@@ -243,8 +243,16 @@ async def answer_batch(
     parse: Callable[[str], K | None],
     lookup: Lookup[K],
     label: str,
+    *,
+    page_says_nothing: bool = False,
 ) -> SourceReport:
-    """One lookup per distinct key, one answer per URL; a host that goes down turns the rest into page checks."""
+    """One lookup per distinct key, one answer per URL; a host that goes down turns the rest into page checks.
+
+    *page_says_nothing*: the host's pages answer 200 whatever the record's state (a deleted Netdisk
+    share, a Drive item behind the sign-in), so a page check would read ``ok`` for a dead link: when
+    the host cannot be asked, the remaining links are ``unverified`` instead (cause ``rate-limited``
+    or ``host-unavailable``), keeping their previous metadata, marked stale.
+    """
     report = SourceReport()
     api = HostClient(ctx, report)
     groups: dict[K, list[str]] = {}
@@ -255,6 +263,7 @@ async def answer_batch(
         else:
             groups.setdefault(key, []).append(url)
     stopped: str | None = None
+    cause = "host-unavailable"
     fell_back = 0
     for key, group in groups.items():
         decide = None
@@ -263,6 +272,7 @@ async def answer_batch(
                 decide = await lookup(api, key)
             except HostDown as exc:
                 stopped = str(exc)
+                cause = "rate-limited" if exc.limited is not None else cause
             except ValidationError as exc:  # an answer shaped unlike the documented one: no verdict from it
                 log.warning("%s: unexpected answer for %s: %s", label, key, exc.errors()[0]["msg"])
                 decide = _unexpected(label)
@@ -270,14 +280,22 @@ async def answer_batch(
                 log.warning("%s: unexpected answer for %s: %s", label, key, type(exc).__name__)
                 decide = _unexpected(label)
         for url in group:
-            if decide is None:
+            if decide is None and page_says_nothing:
+                reason = f"{label} could not be asked ({stopped}); its pages answer 200 whatever the link's state"
+                at = ctx.now()
+                kept = carry(ctx, url)
+                outcome = make_outcome(url, LinkStatus.UNVERIFIED, reason, at, cause=cause)
+                report.answer(url, outcome.model_copy(update=dict(kept)))
+                fell_back += 1
+            elif decide is None:
                 report.page_check(url, carry(ctx, url), stopped or "")
                 fell_back += 1
             else:
                 report.answers[url] = decide(url)
     if stopped:
+        then = "are unverified this run" if page_says_nothing else "fall back to page checks"
         report.notices.append(
-            f"{label} could not be asked ({stopped}): {fell_back} link(s) fall back to page checks "
+            f"{label} could not be asked ({stopped}): {fell_back} link(s) {then} "
             "and keep their previous metadata, marked stale."
         )
     return report
