@@ -104,3 +104,18 @@ def test_github_tree_of_a_ref_with_no_path_has_the_repository_size(tmp_path):
     for url in urls:
         got = report.outcomes[url]
         assert got.result.status is LinkStatus.OK and got.meta.size_bytes == 4096 * 1024, url
+
+
+def test_github_negative_sizes_in_a_graphql_answer_read_as_unknown(tmp_path):
+    """A GraphQL answer with negative byteSize values (malformed) gives no size, not a crash."""
+    world = health_world(github_token=GH_TOKEN)
+    node = {"nameWithOwner": "org/corpus", "diskUsage": -5, "p0": {"byteSize": -3},
+            "p1": {"entries": [{"type": "blob", "object": {"byteSize": -1}}]}}  # fmt: skip
+    world.script("graphql", 200, {"data": {"r0": node}})
+    urls = ["https://github.com/org/corpus", "https://github.com/org/corpus/tree/main/data"]
+    with FakeApis(world) as fake:
+        report = fetch_github(urls, settings_for(fake, tmp_path, GITHUB_TOKEN=GH_TOKEN))
+    for url in urls:
+        answer = report.answers[url]
+        meta = answer.outcome.meta if hasattr(answer, "outcome") else answer.carry.meta
+        assert meta is None or meta.size_bytes is None, url
