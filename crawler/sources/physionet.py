@@ -51,6 +51,7 @@ from crawler.sources.hostkit import (
 __all__ = ["SOURCE", "PhysioNetSource", "project_ref"]
 
 VERSION_LOOKUPS = 5
+LIST_CAP = 64 * 1024 * 1024
 _HOSTS = frozenset({"physionet.org", "www.physionet.org"})
 _PATH = re.compile(r"^/(?:content|files)/([a-z0-9][a-z0-9-]*)(?:/(\d+(?:\.\d+)*))?(?:/|$)")
 
@@ -118,7 +119,9 @@ class PhysioNetSource:
         api = HostClient(ctx, report)
         refs = {url: project_ref(url, ctx.settings) for url in dict.fromkeys(urls)}
         try:
-            reply = await api.get(f"{base}/api/v1/project/published/")
+            # Every version of every project with its abstract: megabytes, growing; a capped body
+            # would not parse and every link would fall back to a page check.
+            reply = await api.get(f"{base}/api/v1/project/published/", cap=LIST_CAP)
         except HostDown as exc:
             reply, stopped = None, str(exc)
         else:
