@@ -119,3 +119,15 @@ def test_github_negative_sizes_in_a_graphql_answer_read_as_unknown(tmp_path):
         answer = report.answers[url]
         meta = answer.outcome.meta if hasattr(answer, "outcome") else answer.carry.meta
         assert meta is None or meta.size_bytes is None, url
+
+
+def test_hugging_face_sibling_without_a_file_name_is_skipped_not_a_crash(tmp_path):
+    """A Hub answer whose siblings hold a non-string rfilename still decides the path link from the others."""
+    world = World()
+    world.add_hf("dataset", "org/med")
+    world.script("hf", 200, {"id": "org/med", "siblings": [{"rfilename": 5}, {"rfilename": "data/a"}]}, times=2)
+    urls = ["https://huggingface.co/datasets/org/med", "https://huggingface.co/datasets/org/med/tree/main/data"]
+    with FakeApis(world) as fake:
+        report = fetch_hf(urls, settings_for(fake, tmp_path))
+    assert [report.outcomes[u].result.status for u in urls] == [LinkStatus.OK, LinkStatus.OK]
+    assert report.outcomes[urls[1]].meta.file_count == 1
