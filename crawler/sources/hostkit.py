@@ -38,6 +38,7 @@ from crawler.classify import retry_after_seconds
 from crawler.models import LinkMeta, LinkResult, LinkStatus, Metadata, Outcome
 from crawler.retry import RetryPolicy, WaitTooLong, call_with_retries
 from crawler.sources.base import Answered, PageCheck, SourceContext, SourceReport
+from crawler.sources.errors import ApiUnavailable, RetryableError
 
 __all__ = [
     "HostClient",
@@ -87,18 +88,16 @@ class Reply:
         return None
 
 
-class HostDown(Exception):
-    """The host could not be asked this run (unreachable, failing, or rate-limited for too long)."""
+class HostDown(ApiUnavailable):
+    """The host could not be asked this run (unreachable, failing, or rate-limited for too long).
+
+    One of :mod:`crawler.sources.errors`' set: an :class:`ApiUnavailable` that also says how long
+    the host asked to wait (``limited``, seconds) when a rate limit is why.
+    """
 
     def __init__(self, reason: str, limited: float | None = None) -> None:
         super().__init__(reason)
         self.limited = limited
-
-
-class _Retry(Exception):
-    def __init__(self, reason: str, wait: float | None = None) -> None:
-        super().__init__(reason)
-        self.wait = wait
 
 
 def rate_limit_wait(headers: Mapping[str, str], now: float | None = None) -> float | None:
@@ -119,8 +118,8 @@ def rate_limit_wait(headers: Mapping[str, str], now: float | None = None) -> flo
 POLICY = RetryPolicy(
     attempts=3,
     max_wait=60.0,
-    retry_on=lambda exc: isinstance(exc, _Retry),
-    wait_hint=lambda exc: exc.wait if isinstance(exc, _Retry) else None,
+    retry_on=lambda exc: isinstance(exc, RetryableError),
+    wait_hint=lambda exc: exc.wait if isinstance(exc, RetryableError) else None,
 )
 
 
@@ -154,9 +153,9 @@ class HostClient:
             try:
                 got = await net.exchange(self.client, method, url, headers=sent, want_body=_always, body_cap=cap)
             except (httpx.TransportError, TimeoutError) as exc:
-                raise _Retry(f"{type(exc).__name__} talking to {_origin(url)}") from None
+                raise RetryableError(f"{type(exc).__name__} talking to {_origin(url)}") from None
             if got.status in _RETRY_STATUS:
-                raise _Retry(f"HTTP {got.status} from {_origin(url)}", rate_limit_wait(got.headers))
+                raise RetryableError(f"HTTP {got.status} from {_origin(url)}", rate_limit_wait(got.headers))
             if (got.headers.get("x-ratelimit-remaining") or "").strip() == "0":
                 self._spent = rate_limit_wait(got.headers)
             return Reply(got.status, got.headers, got.body or b"", url)
@@ -165,7 +164,7 @@ class HostClient:
             return await call_with_retries(self.policy, once)
         except WaitTooLong as exc:
             raise HostDown(f"{_origin(url)} is rate-limited for {exc.seconds:.0f}s", exc.seconds) from None
-        except _Retry as exc:
+        except RetryableError as exc:
             raise HostDown(str(exc)) from None
 
 
