@@ -62,7 +62,7 @@ def test_zenodo_record_removed_restricted_and_newer_version():
             "https://zenodo.org/records/8", "https://zenodo.org/records/9"]  # fmt: skip
     with FakeHosts(world) as fake:
         report = run(zenodo.SOURCE, urls, fake)
-        assert fake.counts["zenodo"] == 5  # 4 records + the newest version's label
+        assert fake.counts["zenodo"] == 6  # 4 records + the newest version's label + a concept search for 9
     ok = outcome(report, urls[0])
     assert ok.result.status is LinkStatus.OK and ok.meta.access is Access.OPEN
     assert (ok.meta.license, ok.meta.size_bytes, ok.meta.file_count) == ("CC-BY-4.0", 3000, 2)
@@ -73,7 +73,24 @@ def test_zenodo_record_removed_restricted_and_newer_version():
     assert "Spam, User was blocked, 2026-04-17" in gone.reason
     restricted = outcome(report, urls[3])
     assert restricted.result.status is LinkStatus.UNVERIFIED and restricted.meta.access is Access.RESTRICTED
-    assert outcome(report, urls[4]).result.cause == "http-404"
+    assert isinstance(report.answers[urls[4]], PageCheck)  # 404 and no concept: the record page decides
+
+
+def test_zenodo_concept_id_answers_from_its_newest_version():
+    """A concept record link or DOI (API 404, zenodo/zenodo#2499) is ok with the newest version's metadata."""
+    world = HostWorld()
+    world.zenodo[101] = zenodo_record(101, latest=103, version="1.0")
+    world.zenodo[103] = zenodo_record(103, version="2.0", sizes=(5000,))
+    world.zenodo[103]["conceptrecid"] = "100"
+    world.zenodo[101]["conceptrecid"] = "100"
+    urls = ["https://zenodo.org/records/100", "https://doi.org/10.5281/zenodo.100"]
+    with FakeHosts(world) as fake:
+        report = run(zenodo.SOURCE, urls, fake)
+        assert fake.counts["zenodo"] == 2  # the 404, then one search
+    for url in urls:
+        got = outcome(report, url)
+        assert got.result.status is LinkStatus.OK and (got.meta.version, got.meta.size_bytes) == ("2.0", 5000)
+        assert got.meta.newer_version is False
 
 
 def test_zenodo_rate_limit_is_waited_then_too_long_falls_back():

@@ -186,6 +186,11 @@ class FakeHosts:
     # ------------------------------------------------------------------ hosts
 
     def zenodo(self, path: str, query: dict[str, list[str]], headers: Any) -> Answer:
+        if path == "/api/records":  # search; only ``q=conceptrecid:N`` is served, newest version first
+            concept = (query.get("q") or [""])[0].removeprefix("conceptrecid:")
+            hits = sorted((r for r in self.world.zenodo.values() if r.get("conceptrecid") == concept),
+                          key=lambda r: -int(r["id"]))  # fmt: skip
+            return 200, {"hits": {"hits": hits[:1], "total": len(hits)}, "aggregations": {}}, {}
         recid = int(path.rsplit("/", 1)[-1]) if path.startswith("/api/records/") else -1
         if recid in self.world.zenodo_removed:
             return 410, TOMBSTONE, {}
