@@ -94,3 +94,40 @@ def test_hugging_face_error_answers_over_http_have_causes(tmp_path):
     got = [(report.outcomes[u].result.status, report.outcomes[u].result.cause) for u in urls]
     assert got == [(LinkStatus.BROKEN, "disabled"), (LinkStatus.OK, "gated"), (LinkStatus.BROKEN, "removed"),
                    (LinkStatus.BROKEN, "not-found")]  # fmt: skip
+
+
+def test_github_tree_of_a_ref_with_no_path_has_the_repository_size(tmp_path):
+    """``/tree/main`` (as the seed's NHS-LLM row cites) is the whole repository: it shows the repository's size."""
+    urls = ["https://github.com/org/corpus/tree/main", "https://github.com/org/corpus/tree/main/"]
+    with FakeApis(health_world(github_token=GH_TOKEN)) as fake:
+        report = fetch_github(urls, settings_for(fake, tmp_path, GITHUB_TOKEN=GH_TOKEN))
+    for url in urls:
+        got = report.outcomes[url]
+        assert got.result.status is LinkStatus.OK and got.meta.size_bytes == 4096 * 1024, url
+
+
+def test_github_negative_sizes_in_a_graphql_answer_read_as_unknown(tmp_path):
+    """A GraphQL answer with negative byteSize values (malformed) gives no size, not a crash."""
+    world = health_world(github_token=GH_TOKEN)
+    node = {"nameWithOwner": "org/corpus", "diskUsage": -5, "p0": {"byteSize": -3},
+            "p1": {"entries": [{"type": "blob", "object": {"byteSize": -1}}]}}  # fmt: skip
+    world.script("graphql", 200, {"data": {"r0": node}})
+    urls = ["https://github.com/org/corpus", "https://github.com/org/corpus/tree/main/data"]
+    with FakeApis(world) as fake:
+        report = fetch_github(urls, settings_for(fake, tmp_path, GITHUB_TOKEN=GH_TOKEN))
+    for url in urls:
+        answer = report.answers[url]
+        meta = answer.outcome.meta if hasattr(answer, "outcome") else answer.carry.meta
+        assert meta is None or meta.size_bytes is None, url
+
+
+def test_hugging_face_sibling_without_a_file_name_is_skipped_not_a_crash(tmp_path):
+    """A Hub answer whose siblings hold a non-string rfilename still decides the path link from the others."""
+    world = World()
+    world.add_hf("dataset", "org/med")
+    world.script("hf", 200, {"id": "org/med", "siblings": [{"rfilename": 5}, {"rfilename": "data/a"}]}, times=2)
+    urls = ["https://huggingface.co/datasets/org/med", "https://huggingface.co/datasets/org/med/tree/main/data"]
+    with FakeApis(world) as fake:
+        report = fetch_hf(urls, settings_for(fake, tmp_path))
+    assert [report.outcomes[u].result.status for u in urls] == [LinkStatus.OK, LinkStatus.OK]
+    assert report.outcomes[urls[1]].meta.file_count == 1

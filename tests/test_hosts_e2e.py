@@ -62,7 +62,7 @@ def test_zenodo_record_removed_restricted_and_newer_version():
             "https://zenodo.org/records/8", "https://zenodo.org/records/9"]  # fmt: skip
     with FakeHosts(world) as fake:
         report = run(zenodo.SOURCE, urls, fake)
-        assert fake.counts["zenodo"] == 5  # 4 records + the newest version's label
+        assert fake.counts["zenodo"] == 6  # 4 records + the newest version's label + a concept search for 9
     ok = outcome(report, urls[0])
     assert ok.result.status is LinkStatus.OK and ok.meta.access is Access.OPEN
     assert (ok.meta.license, ok.meta.size_bytes, ok.meta.file_count) == ("CC-BY-4.0", 3000, 2)
@@ -73,7 +73,24 @@ def test_zenodo_record_removed_restricted_and_newer_version():
     assert "Spam, User was blocked, 2026-04-17" in gone.reason
     restricted = outcome(report, urls[3])
     assert restricted.result.status is LinkStatus.UNVERIFIED and restricted.meta.access is Access.RESTRICTED
-    assert outcome(report, urls[4]).result.cause == "http-404"
+    assert isinstance(report.answers[urls[4]], PageCheck)  # 404 and no concept: the record page decides
+
+
+def test_zenodo_concept_id_answers_from_its_newest_version():
+    """A concept record link or DOI (API 404, zenodo/zenodo#2499) is ok with the newest version's metadata."""
+    world = HostWorld()
+    world.zenodo[101] = zenodo_record(101, latest=103, version="1.0")
+    world.zenodo[103] = zenodo_record(103, version="2.0", sizes=(5000,))
+    world.zenodo[103]["conceptrecid"] = "100"
+    world.zenodo[101]["conceptrecid"] = "100"
+    urls = ["https://zenodo.org/records/100", "https://doi.org/10.5281/zenodo.100"]
+    with FakeHosts(world) as fake:
+        report = run(zenodo.SOURCE, urls, fake)
+        assert fake.counts["zenodo"] == 2  # the 404, then one search
+    for url in urls:
+        got = outcome(report, url)
+        assert got.result.status is LinkStatus.OK and (got.meta.version, got.meta.size_bytes) == ("2.0", 5000)
+        assert got.meta.newer_version is False
 
 
 def test_zenodo_rate_limit_is_waited_then_too_long_falls_back():
@@ -261,3 +278,74 @@ def test_physionet_rate_limit_and_modelscope_outage_over_http():
     assert retry.recorded_waits()[0] == 5.0
     assert outcome(physio, "https://physionet.org/content/ptb-xl/").result.status is LinkStatus.OK
     assert outcome(scope, "https://modelscope.cn/models/med/llm").meta.license == "MIT"
+
+
+def test_physionet_current_list_answers_versioned_links_without_more_requests():
+    """The current list names each entry's version and access_policy: one request, the linked version's own size."""
+    world = HostWorld()
+    world.physionet = [
+        physionet_entry("mimic-iv", version="2.2", latest=False, size=7_000_000_000, policy="Credentialed"),
+        physionet_entry("mimic-iv", version="3.1", size=8_000_000_000, policy="Credentialed"),
+        physionet_entry("mimic-cxr", version="2.0.0", policy="Restricted", license="PhysioNet Credentialed Health"),
+    ]  # fmt: skip
+    urls = ["https://physionet.org/content/mimic-iv/2.2/", "https://physionet.org/content/mimic-iv/9.9/",
+            "https://physionet.org/content/mimic-iv/", "https://physionet.org/content/mimic-cxr/2.0.0/"]  # fmt: skip
+    with FakeHosts(world) as fake:
+        report = run(physionet.SOURCE, urls, fake)
+        assert fake.counts["physionet"] == 1
+    old = outcome(report, urls[0])
+    assert (old.result.status, old.meta.access, old.meta.size_bytes) == (LinkStatus.OK, Access.CREDENTIALED, 7 * 10**9)
+    assert (old.meta.newer_version, old.meta.latest_version, old.meta.doi) == (True, "3.1", "10.13026/mimic-iv-2.2")
+    assert outcome(report, urls[1]).result.status is LinkStatus.BROKEN
+    newest = outcome(report, urls[2]).meta
+    assert (newest.size_bytes, newest.version, newest.newer_version) == (8 * 10**9, "3.1", False)
+    assert outcome(report, urls[3]).meta.access is Access.RESTRICTED  # access_policy wins over the licence's name
+
+
+def test_modelscope_refusal_in_the_body_is_not_broken():
+    """A 200 whose Code says 'unauthorized permission' (a private repo) is unverified/login; an unknown code unverified."""
+    world = HostWorld()
+    refused = {"Code": 10010101004, "Message": "get model info failed, err: unauthorized permission",
+               "RequestId": "r", "Success": False}  # fmt: skip
+    world.script("modelscope", 200, refused)
+    world.script("modelscope", 200, {"Code": 10020301001, "Message": "system busy", "Success": False})
+    urls = ["https://modelscope.cn/models/med/private", "https://modelscope.cn/datasets/med/odd"]
+    with FakeHosts(world) as fake:
+        report = run(modelscope.SOURCE, urls, fake)
+    private, odd = (outcome(report, u) for u in urls)
+    assert (private.result.status, private.result.cause, private.meta.access) == (
+        LinkStatus.UNVERIFIED, "login-required", Access.LOGIN)  # fmt: skip
+    assert (odd.result.status, odd.result.cause) == (LinkStatus.UNVERIFIED, "api-error")
+
+
+def test_run_never_reads_a_rate_limited_netdisk_or_drive_link_ok(tmp_path):
+    """`crawler run`: Netdisk and Drive asking a 3600 s wait leave a deleted share and a sign-in item unverified, not ok.
+
+    Their pages answer 200 whatever the link's state, so no page check may stand in for the adapter.
+    """
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from tests.fakes.fake_hosts import BAIDU_DELETED
+
+    world = HostWorld()
+    world.baidu["1del"] = BAIDU_DELETED
+    world.gdrive["BBBBBBBBBBBB"] = "private"
+    with FakeHosts(world) as fake:
+        urls = [f"{fake.base('baidu')}/s/1del", f"{fake.base('gdrive')}/file/d/BBBBBBBBBBBB/view"]
+        links = "".join(f"      - url: '{u}'\n        kind: data\n" for u in urls)
+        (tmp_path / "r.yaml").write_text(f"entries:\n  - id: x\n    name: X\n    links:\n{links}")
+        world.script("baidu", 429, "<html>busy</html>", {"Retry-After": "3600"})
+        world.script("gdrive", 429, "<html>busy</html>", {"Retry-After": "3600"})
+        env = {**os.environ, **fake.env(), "CRAWLER_CACHE_DIR": str(tmp_path / "cache")}
+        cmd = [sys.executable, "-m", "crawler", "run", "--registry", str(tmp_path / "r.yaml"), "--out",
+               str(tmp_path / "out"), "--allow-private", "--archive-lookups", "0", "-q"]  # fmt: skip
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path)
+        asked = list(fake.paths)
+    assert proc.returncode == 0, proc.stderr
+    snapshot = json.loads((tmp_path / "out" / "latest.json").read_text())
+    got = {link["url"]: link["result"] for link in snapshot["entries"][0]["links"]}
+    assert [(got[u]["status"], got[u]["cause"]) for u in urls] == [("unverified", "rate-limited")] * 2
+    assert len(asked) == 2  # one answer each, no page check behind it

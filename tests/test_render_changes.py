@@ -81,6 +81,20 @@ def test_small_size_changes_are_not_reported():
     assert _corpus_changes(now, was) == ["size 1.0 GB → 1.2 GB"]
 
 
+def test_licence_is_not_reported_gone_when_the_host_no_longer_shows_the_record():
+    """A record that turned restricted (unverified, no licence field) reports its access change, not 'licence → none'."""
+    from crawler.models import Access, LinkStatus
+    from crawler.render.changes import _corpus_changes
+
+    _, second, _ = f.three_runs(corpus=True)
+    was = next(link for _, link in second.links() if link.url.endswith("pmc_oa"))
+    now = was.model_copy(deep=True)
+    now.result.status, now.meta.access, now.meta.license = LinkStatus.UNVERIFIED, Access.RESTRICTED, None
+    assert _corpus_changes(now, was) == [f"access {was.meta.access.value} → restricted"]
+    now.result.status = LinkStatus.OK  # a full answer without a licence: the licence was taken off
+    assert f"licence {was.meta.license} → none" in _corpus_changes(now, was)
+
+
 def test_edited_url_is_paired_by_entry_and_kind():
     """A URL replaced in the registry reads old → new under its entry; a URL merely added is not an edit."""
     from crawler.models import Registry

@@ -117,3 +117,15 @@ def test_archive_text_names_the_archive_and_date():
     )
     assert archive_text(swh) == "Software Heritage copy"
     assert archive_text(None) == ""
+
+
+def test_worst_status_is_no_alarm_for_a_login_only_host():
+    """An entry whose only non-ok links are Tianchi's reads ok in Health; with nothing else it reads unverified."""
+    from crawler.models import EntryRecord
+    from crawler.render.columns import worst_status
+
+    tianchi = record(LinkStatus.UNVERIFIED, cause="unverifiable-host", reason="login required")
+    entry = EntryRecord(id="doctorglm", name="DoctorGLM", links=[record(), tianchi])
+    assert worst_status(entry) is LinkStatus.OK
+    assert worst_status(entry.model_copy(update={"links": [tianchi]})) is LinkStatus.UNVERIFIED
+    assert worst_status(entry.model_copy(update={"links": [record(LinkStatus.BROKEN), tianchi]})) is LinkStatus.BROKEN

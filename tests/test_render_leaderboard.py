@@ -148,7 +148,7 @@ def test_login_walled_hosts_and_archived_copies_read_in_words():
     """Tianchi reads 'login required, existence not verifiable'; a removed record names its archived copy."""
     header, _, _, cmd = _table(render_leaderboard(_imported_snapshot()))
     access = dict(zip(header, cmd, strict=True))["数据获取 Data access"]
-    assert access == ("天池: 🔒 login required, existence not verifiable, login; "
+    assert access == ("天池: 🔒 login required, existence not verifiable; "
                       "zenodo: ❌ not confirmed yet; archived copy of 2024-03-05")  # its first failing run
     assert "✅" not in access
     header, _, _, cmd = _table(render_leaderboard(_imported_snapshot(), confirm_after=1))

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from crawler.registry import load_registry
+from crawler.sources import source_names
 from crawler.sources.github.urls import parse_github_url
 from crawler.sources.huggingface import parse_hf_url
 from tests.fakes import FakeApis, World
@@ -97,3 +98,33 @@ def test_run_records_corpus_meta_for_med_flamingo_and_github_links(tmp_path):
     assert meta["size_bytes"] > 0 and meta["downloads"] == 1234 and meta["downloads_all_time"] == 98765
     github_links = [link for e in snapshot["entries"] for link in e["links"] if parse_github_url(link["url"])]
     assert all(link["meta"]["access"] == "open" and link["meta"]["source"] == "github" for link in github_links)
+
+
+def test_run_shows_every_seed_data_link_with_access_licence_size_and_tianchi_unverifiable(tmp_path):
+    """`run` on the shipped registry (every adapter, fakes): each data link has access, licence and size; Tianchi 🔒."""
+    from tests.fakes.fake_hosts import FakeHosts
+
+    out = tmp_path / "reports"
+    with FakeApis(shipped_world(github_token=TOKEN)) as fake, FakeHosts() as hosts:
+        environ = {k: v for k, v in os.environ.items() if k not in ("GITHUB_TOKEN", "GH_TOKEN", "HF_TOKEN")}
+        environ.update({**fake.env(), **hosts.env()}, GITHUB_TOKEN=TOKEN, CRAWLER_CACHE_DIR=str(tmp_path / "cache"))
+        only = ",".join(source_names())
+        cmd = [sys.executable, "-m", "crawler", "run", "--registry", str(ROOT / "registry.yaml"), "--out", str(out),
+               "--only", only, "--archive-lookups", "0"]  # fmt: skip
+        proc = subprocess.run(cmd, env=environ, capture_output=True, text=True, timeout=60, cwd=tmp_path)
+        counts = dict(fake.counts)
+    assert proc.returncode == 0, proc.stderr
+    assert counts.get("graphql") == 1  # data paths' sizes ride in the one GraphQL batch
+    snapshot = json.loads((out / "latest.json").read_text())
+    data = [link for e in snapshot["entries"] for link in e["links"] if link["kind"] in ("data", "dataset")]
+    assert data
+    for link in data:
+        meta, result = link["meta"], link["result"]
+        if "tianchi.aliyun.com" in link["url"]:
+            assert (result["status"], result["cause"], meta["access"]) == ("unverified", "unverifiable-host", "login")
+        else:
+            assert result["status"] == "ok" and meta["access"] == "open" and meta["license"], link["url"]
+            assert meta["size_bytes"] is not None, link["url"]
+    leaderboard = (out / "leaderboard.md").read_text()
+    assert leaderboard.count("🔒 login required, existence not verifiable") == 2
+    assert proc.stderr.count("Tianchi dataset link(s)") == 1  # one notice for the run, not one per link

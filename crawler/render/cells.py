@@ -65,12 +65,15 @@ def link_name(link: LinkRecord) -> str:
 
 def link_facts(link: LinkRecord, *, confirm_after: int = 2) -> list[str]:
     """The facts one link shows, in order: availability, access, licence, size, downloads, likes, archived, stale."""
-    facts = [availability(link, confirm_after=confirm_after), access_word(link), _licence(link)]
+    shown = availability(link, confirm_after=confirm_after)
+    access = access_word(link)
+    # "🔒 login required, ..." already says the access: no second "login" after it.
+    facts = [shown, "" if access == "login" and shown == UNVERIFIABLE else access, _licence(link)]
     meta, hf, gh = link.meta, link.huggingface, link.github
     size = meta.size_bytes if meta is not None else None
     facts.append(human_size(size))
     if meta is not None and meta.file_count is not None:
-        facts.append(f"{meta.file_count:,} files")
+        facts.append(f"{meta.file_count:,} file" + ("" if meta.file_count == 1 else "s"))
     downloads = meta.downloads if meta is not None and meta.downloads is not None else (hf.downloads if hf else None)
     likes = meta.likes if meta is not None and meta.likes is not None else (hf.likes if hf else None)
     if downloads is not None:

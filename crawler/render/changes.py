@@ -166,7 +166,10 @@ def _corpus_changes(link: LinkRecord, old: LinkRecord) -> list[str]:
         return found
     if meta.access is not was.access:
         found.append(f"access {was.access.value} → {meta.access.value}")
-    if (meta.license or "none") != (was.license or "none") and (meta.license or was.license):
+    # A host that now refuses to show the record (a restricted Zenodo record: unverified, no licence
+    # field) has not changed its licence: "→ none" is news only from a full answer.
+    told = meta.license is not None or link.result.status in (LinkStatus.OK, LinkStatus.REDIRECTED)
+    if (meta.license or "none") != (was.license or "none") and (meta.license or was.license) and told:
         found.append(f"licence {was.license or 'none'} → {meta.license or 'none'}")
     if _size_changed(was, meta):
         found.append(f"size {human_size(was.size_bytes)} → {human_size(meta.size_bytes)}")

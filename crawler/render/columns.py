@@ -129,8 +129,13 @@ def health_marks(entry: EntryRecord) -> str:
 
 
 def worst_status(entry: EntryRecord) -> LinkStatus | None:
-    """The most alarming status among the entry's links (None without links)."""
-    statuses = [link.result.status for link in entry.links]
+    """The most alarming status among the entry's links (None without links).
+
+    A link on a login-only host (Tianchi: ``unverified``, cause ``unverifiable-host``) is no alarm:
+    it counts only when the entry has nothing else (its 🔒 mark still shows in the marks).
+    """
+    telling = [link for link in entry.links if not is_unverifiable(link.result)] or entry.links
+    statuses = [link.result.status for link in telling]
     return min(statuses, key=SEVERITY.__getitem__) if statuses else None
 
 

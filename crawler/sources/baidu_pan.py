@@ -121,7 +121,9 @@ class BaiduPanSource:
             http = 404 if reply.status == 404 else 200
             return lambda url: Answered(make_outcome(url, status, reason, at, http=http, cause=cause, meta=meta))
 
-        return await answer_batch(urls, ctx, lambda url: share_ref(url, ctx.settings), lookup, "Baidu Netdisk")
+        return await answer_batch(
+            urls, ctx, lambda url: share_ref(url, ctx.settings), lookup, "Baidu Netdisk", page_says_nothing=True
+        )
 
 
 SOURCE = BaiduPanSource()

@@ -8,7 +8,8 @@ to page checks (``PageCheck``) with a one-sentence notice. They never leave an a
 - :class:`BudgetExhausted`: the host's rate limit is spent (or would be, ``planned``) and the
   wait is too long for this run: ``reset_at`` (UTC) or ``seconds`` say when it resets.
 - :class:`BadToken`: the host answered 401 to the token; the adapter goes on without it.
-- :class:`ApiUnavailable`: the API kept failing after retries, or refused for another reason.
+- :class:`ApiUnavailable`: the API kept failing after retries, or refused for another reason
+  (the corpus hosts raise its subclass ``hostkit.HostDown``, which adds the wait a rate limit asked).
 """
 
 from __future__ import annotations

@@ -103,7 +103,9 @@ class GoogleDriveSource:
                 return lambda url: Answered(make_outcome(url, LinkStatus.OK, reason, at, http=200, meta=meta))
             return lambda url: PageCheck(why=f"Google Drive answered HTTP {reply.status}")
 
-        return await answer_batch(urls, ctx, lambda url: drive_ref(url, ctx.settings), lookup, "Google Drive")
+        return await answer_batch(
+            urls, ctx, lambda url: drive_ref(url, ctx.settings), lookup, "Google Drive", page_says_nothing=True
+        )
 
 
 SOURCE = GoogleDriveSource()

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 import time
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Sequence
@@ -37,6 +38,7 @@ from crawler.classify import retry_after_seconds
 from crawler.models import LinkMeta, LinkResult, LinkStatus, Metadata, Outcome
 from crawler.retry import RetryPolicy, WaitTooLong, call_with_retries
 from crawler.sources.base import Answered, PageCheck, SourceContext, SourceReport
+from crawler.sources.errors import ApiUnavailable, RetryableError
 
 __all__ = [
     "HostClient",
@@ -86,18 +88,16 @@ class Reply:
         return None
 
 
-class HostDown(Exception):
-    """The host could not be asked this run (unreachable, failing, or rate-limited for too long)."""
+class HostDown(ApiUnavailable):
+    """The host could not be asked this run (unreachable, failing, or rate-limited for too long).
+
+    One of :mod:`crawler.sources.errors`' set: an :class:`ApiUnavailable` that also says how long
+    the host asked to wait (``limited``, seconds) when a rate limit is why.
+    """
 
     def __init__(self, reason: str, limited: float | None = None) -> None:
         super().__init__(reason)
         self.limited = limited
-
-
-class _Retry(Exception):
-    def __init__(self, reason: str, wait: float | None = None) -> None:
-        super().__init__(reason)
-        self.wait = wait
 
 
 def rate_limit_wait(headers: Mapping[str, str], now: float | None = None) -> float | None:
@@ -118,8 +118,8 @@ def rate_limit_wait(headers: Mapping[str, str], now: float | None = None) -> flo
 POLICY = RetryPolicy(
     attempts=3,
     max_wait=60.0,
-    retry_on=lambda exc: isinstance(exc, _Retry),
-    wait_hint=lambda exc: exc.wait if isinstance(exc, _Retry) else None,
+    retry_on=lambda exc: isinstance(exc, RetryableError),
+    wait_hint=lambda exc: exc.wait if isinstance(exc, RetryableError) else None,
 )
 
 
@@ -153,9 +153,9 @@ class HostClient:
             try:
                 got = await net.exchange(self.client, method, url, headers=sent, want_body=_always, body_cap=cap)
             except (httpx.TransportError, TimeoutError) as exc:
-                raise _Retry(f"{type(exc).__name__} talking to {_origin(url)}") from None
+                raise RetryableError(f"{type(exc).__name__} talking to {_origin(url)}") from None
             if got.status in _RETRY_STATUS:
-                raise _Retry(f"HTTP {got.status} from {_origin(url)}", rate_limit_wait(got.headers))
+                raise RetryableError(f"HTTP {got.status} from {_origin(url)}", rate_limit_wait(got.headers))
             if (got.headers.get("x-ratelimit-remaining") or "").strip() == "0":
                 self._spent = rate_limit_wait(got.headers)
             return Reply(got.status, got.headers, got.body or b"", url)
@@ -164,7 +164,7 @@ class HostClient:
             return await call_with_retries(self.policy, once)
         except WaitTooLong as exc:
             raise HostDown(f"{_origin(url)} is rate-limited for {exc.seconds:.0f}s", exc.seconds) from None
-        except _Retry as exc:
+        except RetryableError as exc:
             raise HostDown(str(exc)) from None
 
 
@@ -242,8 +242,16 @@ async def answer_batch(
     parse: Callable[[str], K | None],
     lookup: Lookup[K],
     label: str,
+    *,
+    page_says_nothing: bool = False,
 ) -> SourceReport:
-    """One lookup per distinct key, one answer per URL; a host that goes down turns the rest into page checks."""
+    """One lookup per distinct key, one answer per URL; a host that goes down turns the rest into page checks.
+
+    *page_says_nothing*: the host's pages answer 200 whatever the record's state (a deleted Netdisk
+    share, a Drive item behind the sign-in), so a page check would read ``ok`` for a dead link: when
+    the host cannot be asked, the remaining links are ``unverified`` instead (cause ``rate-limited``
+    or ``host-unavailable``), keeping their previous metadata, marked stale.
+    """
     report = SourceReport()
     api = HostClient(ctx, report)
     groups: dict[K, list[str]] = {}
@@ -254,6 +262,7 @@ async def answer_batch(
         else:
             groups.setdefault(key, []).append(url)
     stopped: str | None = None
+    cause = "host-unavailable"
     fell_back = 0
     for key, group in groups.items():
         decide = None
@@ -262,21 +271,37 @@ async def answer_batch(
                 decide = await lookup(api, key)
             except HostDown as exc:
                 stopped = str(exc)
+                cause = "rate-limited" if exc.limited is not None else cause
             except ValidationError as exc:  # an answer shaped unlike the documented one: no verdict from it
                 log.warning("%s: unexpected answer for %s: %s", label, key, exc.errors()[0]["msg"])
                 decide = _unexpected(label)
+            except _MALFORMED as exc:  # a field of the wrong type or out of range (a string for an object, 1e999)
+                log.warning("%s: unexpected answer for %s: %s", label, key, type(exc).__name__)
+                decide = _unexpected(label)
         for url in group:
-            if decide is None:
+            if decide is None and page_says_nothing:
+                reason = f"{label} could not be asked ({stopped}); its pages answer 200 whatever the link's state"
+                at = ctx.now()
+                kept = carry(ctx, url)
+                outcome = make_outcome(url, LinkStatus.UNVERIFIED, reason, at, cause=cause)
+                report.answer(url, outcome.model_copy(update=dict(kept)))
+                fell_back += 1
+            elif decide is None:
                 report.page_check(url, carry(ctx, url), stopped or "")
                 fell_back += 1
             else:
                 report.answers[url] = decide(url)
     if stopped:
+        then = "are unverified this run" if page_says_nothing else "fall back to page checks"
         report.notices.append(
-            f"{label} could not be asked ({stopped}): {fell_back} link(s) fall back to page checks "
+            f"{label} could not be asked ({stopped}): {fell_back} link(s) {then} "
             "and keep their previous metadata, marked stale."
         )
     return report
+
+
+# What reading a malformed answer raises (ValidationError is a ValueError): never a verdict, never a crash.
+_MALFORMED = (ValueError, TypeError, AttributeError, KeyError, IndexError, OverflowError)
 
 
 def _unexpected(label: str) -> Callable[[str], Answer]:
@@ -290,7 +315,10 @@ def utcnow() -> datetime:
 def to_datetime(value: object) -> datetime | None:
     """An ISO 8601 string or a Unix time (seconds) as an aware datetime; None when unreadable."""
     if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
-        return datetime.fromtimestamp(value, UTC)
+        try:
+            return datetime.fromtimestamp(value, UTC)
+        except (OverflowError, OSError, ValueError):  # 1e40, inf: out of any calendar
+            return None
     if isinstance(value, str) and value:
         try:
             parsed = datetime.fromisoformat(value)
@@ -301,8 +329,10 @@ def to_datetime(value: object) -> datetime | None:
 
 
 def count(value: object) -> int | None:
-    """A non-negative integer from a JSON value, else None."""
+    """A non-negative integer from a JSON value, else None (also for JSON's 1e999, read as infinity)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
         return None
     return int(value) if value >= 0 else None
 

@@ -11,7 +11,10 @@ Documented answers (the modelscope SDK, github.com/modelscope/modelscope ``model
 ``raise_on_error`` / ``datahub_raise_on_error``; ``modelscope/hub/info.py`` for the fields):
 the API answers HTTP 200 with an envelope ``{"Code": 200, "Success": true, "Data": {...}}`` for a
 repository, and HTTP 200 with another ``Code`` and a ``Message`` (``Success: false``) for a missing
-one, so the body decides, never the status line. HTTP 404 means "the model or dataset does not
+one, so the body decides, never the status line. The same envelope carries refusals (``is_ok``'s
+docstring example: ``{"Code": 10010101004, "Message": "get model info failed, err: unauthorized
+permission", "Success": false}``), so only a Message saying the repository does not exist is
+``broken``; a refusal is ``unverified`` (access ``login``), any other code ``unverified``. HTTP 404 means "the model or dataset does not
 exist" and 401/403 an invalid or missing token (a private repository). ``Data`` carries ``Name``,
 ``ChineseName``, ``License`` (e.g. ``Apache License 2.0``), ``Downloads``, ``Stars``/``Likes``,
 ``LastUpdatedTime`` (Unix seconds). 429/5xx are retried (hostkit).
@@ -35,6 +38,10 @@ Kind = Literal["models", "datasets"]
 _CN = frozenset({"modelscope.cn", "www.modelscope.cn"})
 _AI = frozenset({"modelscope.ai", "www.modelscope.ai"})
 _PATH = re.compile(r"^/(models|datasets)/([A-Za-z0-9][\w.-]*)/([A-Za-z0-9][\w.-]*)(?:/|$)")
+# The body's Message for a missing repository ("Model not exists!", "dataset not found", 不存在) and for
+# one the caller may not see (the SDK's is_ok example: "get model info failed, err: unauthorized permission").
+_MISSING = re.compile(r"not ?exist|not found|does not exist|no such|不存在", re.IGNORECASE)
+_DENIED = re.compile(r"unauthori[sz]ed|permission|forbidden|login|token|private|无权限|权限", re.IGNORECASE)
 
 
 def repo_ref(url: str, settings: Settings) -> tuple[str, Kind, str, str] | None:
@@ -99,10 +106,19 @@ class ModelScopeSource:
                 return lambda url: PageCheck(why=why)
             data = body.get("Data")
             if body.get("Code") != 200 or body.get("Success") is False or not isinstance(data, dict):
-                message = str(body.get("Message") or "not found")[:200]
-                reason = f"ModelScope API: {what}: {message} (Code {body.get('Code')})"
+                message = str(body.get("Message") or "")[:200]
+                reason = f"ModelScope API: {what}: {message or 'no message'} (Code {body.get('Code')})"
+                if _MISSING.search(message):
+                    return lambda url: Answered(
+                        make_outcome(url, LinkStatus.BROKEN, reason, at, http=200, cause="not-found")
+                    )
+                # "unauthorized permission" (a private repository) or a code the SDK does not
+                # document: the repository may exist, so no verdict of broken from it.
+                private = _DENIED.search(message) is not None
+                meta = LinkMeta(source="modelscope", access=Access.LOGIN, fetched_at=at) if private else None
+                cause = "login-required" if private else "api-error"
                 return lambda url: Answered(
-                    make_outcome(url, LinkStatus.BROKEN, reason, at, http=200, cause="not-found")
+                    make_outcome(url, LinkStatus.UNVERIFIED, reason, at, http=200, cause=cause, meta=meta)
                 )
             meta = meta_from_data(data, at)
             reason = f"ModelScope API: {what} exists"

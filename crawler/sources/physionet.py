@@ -7,9 +7,14 @@ The API (MIT-LCP/physionet-build, ``physionet-django/export/urls.py`` mounted at
 ``export/views.py`` and ``export/serializers.py``):
 
 - ``GET /api/v1/project/published/``: every published project version, ordered by id (so in
-  publication order), each ``{"slug", "title", "abstract", "license": {"name"}, "dua": {"name"} | null,
+  publication order), not paginated (no ``DEFAULT_PAGINATION_CLASS`` in ``physionet/settings/base.py``),
+  each ``{"slug", "title", "abstract", "license": {"name"}, "dua": {"name"} | null,
   "main_storage_size", "compressed_storage_size"}`` (sizes in bytes, ``PublishedProject`` model).
-  No version field: a slug listed more than once has several versions.
+  The current serializer adds ``version``, ``is_latest_version``, ``version_doi``/``core_doi``,
+  ``publish_date`` and ``access_policy`` (``Open``, ``Restricted``, ``Credentialed``,
+  ``Contributor Review``): when the entries carry ``version`` the list alone answers versioned
+  links (the linked version's own size, DOI and access; the slug's newest version); an older
+  deployment without it lists a slug once per version and its versions are asked below.
 - ``GET /api/v1/project/published/<slug>/``: that project's versions (``slug, title, version``).
 
 PhysioNet allows few anonymous requests an hour, so one list request serves every PhysioNet link of
@@ -32,11 +37,21 @@ from urllib.parse import quote
 from crawler.models import Access, LinkMeta, LinkStatus
 from crawler.settings import Settings
 from crawler.sources.base import SourceContext, SourceReport
-from crawler.sources.hostkit import HostClient, HostDown, carry, count, make_outcome, matches_host, spdx
+from crawler.sources.hostkit import (
+    HostClient,
+    HostDown,
+    carry,
+    count,
+    make_outcome,
+    matches_host,
+    spdx,
+    to_datetime,
+)
 
 __all__ = ["SOURCE", "PhysioNetSource", "project_ref"]
 
 VERSION_LOOKUPS = 5
+LIST_CAP = 64 * 1024 * 1024
 _HOSTS = frozenset({"physionet.org", "www.physionet.org"})
 _PATH = re.compile(r"^/(?:content|files)/([a-z0-9][a-z0-9-]*)(?:/(\d+(?:\.\d+)*))?(?:/|$)")
 
@@ -52,8 +67,19 @@ def _name(value: object) -> str:
     return str(value.get("name") or "") if isinstance(value, dict) else ""
 
 
+_POLICY = {
+    "open": Access.OPEN,
+    "restricted": Access.RESTRICTED,
+    "credentialed": Access.CREDENTIALED,
+    "contributor review": Access.RESTRICTED,
+}
+
+
 def access_of(entry: dict[str, Any]) -> Access:
-    """The access policy a list entry implies (from its DUA and licence names)."""
+    """The access policy of a list entry: its ``access_policy``, else implied by its DUA and licence names."""
+    policy = entry.get("access_policy")
+    if isinstance(policy, str) and policy.strip().lower() in _POLICY:
+        return _POLICY[policy.strip().lower()]
     names = f"{_name(entry.get('dua'))} {_name(entry.get('license'))}".lower()
     if "credentialed" in names:
         return Access.CREDENTIALED
@@ -70,6 +96,8 @@ def meta_from_entry(entry: dict[str, Any], at, version: str | None, versions: li
         access=access_of(entry),
         license=spdx(_name(entry.get("license"))),
         size_bytes=count(entry.get("main_storage_size")),
+        doi=entry.get("version_doi") or entry.get("core_doi") or None,
+        updated_at=to_datetime(entry.get("publish_date")),
         version=version or latest,
         latest_version=latest,
         newer_version=(version != latest) if version and latest else (False if latest else None),
@@ -91,11 +119,19 @@ class PhysioNetSource:
         api = HostClient(ctx, report)
         refs = {url: project_ref(url, ctx.settings) for url in dict.fromkeys(urls)}
         try:
-            reply = await api.get(f"{base}/api/v1/project/published/")
+            # Every version of every project with its abstract: megabytes, growing; a capped body
+            # would not parse and every link would fall back to a page check.
+            reply = await api.get(f"{base}/api/v1/project/published/", cap=LIST_CAP)
         except HostDown as exc:
             reply, stopped = None, str(exc)
         else:
-            stopped = None if reply.status == 200 and isinstance(reply.json(), list) else f"HTTP {reply.status}"
+            listed = reply.json() if reply.status == 200 else None
+            # A list with no project in it is not PhysioNet's list (it publishes hundreds): a verdict
+            # of "not published" from it would call every link broken.
+            valid = isinstance(listed, list) and any(
+                isinstance(e, dict) and isinstance(e.get("slug"), str) for e in listed
+            )
+            stopped = None if valid else f"HTTP {reply.status}" if reply.status != 200 else "an answer without projects"
         if reply is None or stopped:
             for url in refs:
                 report.page_check(url, carry(ctx, url), stopped or "")
@@ -121,13 +157,21 @@ class PhysioNetSource:
                 reason = f"PhysioNet: no published project '{slug}'"
                 report.answer(url, make_outcome(url, LinkStatus.BROKEN, reason, at, cause="not-found"))
                 continue
+            listed = [str(e["version"]) for e in entries if isinstance(e.get("version"), str | int | float)]
             if slug not in versions:
                 versions[slug] = None
-                if len(entries) > 1 and lookups < VERSION_LOOKUPS and version:
+                if len(listed) == len(entries):  # the current API: the list names every version
+                    versions[slug] = listed
+                elif len(entries) > 1 and lookups < VERSION_LOOKUPS and version:
                     lookups += 1
                     versions[slug] = await self._versions(api, base, slug)
             known = versions[slug] or None
-            meta = meta_from_entry(entries[-1], at, version, known)
+            entry = entries[listed.index(version)] if version in listed and len(listed) == len(entries) else entries[-1]
+            try:
+                meta = meta_from_entry(entry, at, version, known)
+            except ValueError:  # pydantic's ValidationError: a field shaped unlike the documented one
+                report.page_check(url, carry(ctx, url), "PhysioNet gave an unexpected answer")
+                continue
             if version and known is None:
                 report.page_check(url, carry(ctx, url, meta), "PhysioNet list names no versions")
             elif version and known is not None and version not in known:

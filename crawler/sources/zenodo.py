@@ -17,8 +17,14 @@ InvenioRDM's legacy record serializer that ``/api/records`` still speaks):
   ``resources/config.py``) maps ``RecordDeletedException`` to ``HTTPJSONException(code=410,
   description="Record deleted", tombstone=record.tombstone.dump())`` (``removal_reason``, ``note``,
   ``removal_date``; Zenodo's tombstone pages show "Reason for removal: Spam", zenodo/zenodo#160):
-  ``broken``, cause ``removed``, the reason quoting the tombstone. A tombstone that is not visible
-  answers 404, as does an id that never existed: ``broken``, cause ``http-404``.
+  ``broken``, cause ``removed``, the reason quoting the tombstone.
+- 404 is ambiguous: an id that never existed, a tombstone that is not visible, but also a *concept*
+  id ("cite all versions": ``zenodo.org/records/<conceptrecid>`` and the concept DOI resolve to the
+  newest version on the site, while ``/api/records/<conceptrecid>`` answers 404, zenodo/zenodo#2499).
+  So a 404 asks the search once, ``/api/records?q=conceptrecid:N`` (search by concept id,
+  zenodo/zenodo-rdm#604; it lists the newest version): a hit answers the link from the newest version;
+  no hit leaves the verdict to a page check of the record page (404 there is ``broken``), never a
+  ``broken`` from the API's 404 alone.
 - 401/403 for a restricted record's metadata: ``unverified``, access ``restricted``.
 - 429 Too Many Requests past the guest limits (60 requests a minute, 2000 an hour), with
   ``X-RateLimit-Limit``/``-Remaining``/``-Reset`` (Unix time) and ``Retry-After``: retried after the
@@ -127,6 +133,18 @@ def meta_from_record(body: dict[str, Any], at, latest: dict[str, Any] | None = N
     )
 
 
+async def _concept_newest(api: HostClient, base: str, recid: str) -> dict[str, Any] | None:
+    """The newest version's record body when *recid* is a concept id, else None (one search request)."""
+    try:
+        reply = await api.get(f"{base}/api/records?q=conceptrecid:{recid}&size=1")
+    except HostDown:
+        return None
+    body = reply.json() if reply.status == 200 else None
+    hits = (body.get("hits") or {}).get("hits") if isinstance(body, dict) else None
+    first = hits[0] if isinstance(hits, list) and hits and isinstance(hits[0], dict) else None
+    return first if first is not None and str(first.get("conceptrecid")) == recid else None
+
+
 class ZenodoSource:
     name = "zenodo"
 
@@ -146,10 +164,13 @@ class ZenodoSource:
                 reason = f"Zenodo: record {recid} was removed" + _tombstone_note(body)
                 return lambda url: Answered(make_outcome(url, LinkStatus.BROKEN, reason, at, http=410, cause="removed"))
             if reply.status == 404:
-                reason = f"Zenodo: no record {recid}"
-                return lambda url: Answered(
-                    make_outcome(url, LinkStatus.BROKEN, reason, at, http=404, cause="http-404")
-                )
+                body = await _concept_newest(api, base, recid)
+                if body is None:
+                    why = f"Zenodo API has no record {recid} (a concept id answers 404 there): the page decides"
+                    return lambda url: PageCheck(why=why)
+                meta = meta_from_record(body, at, body)
+                reason = f"Zenodo API: concept record {recid} exists; its newest version is record {body.get('id')}"
+                return lambda url: Answered(make_outcome(url, LinkStatus.OK, reason, at, http=200, meta=meta))
             if reply.status in (401, 403):
                 meta = LinkMeta(source="zenodo", access=Access.RESTRICTED, fetched_at=at)
                 reason = f"Zenodo: record {recid} is restricted; its existence cannot be confirmed without access"

@@ -69,10 +69,18 @@ def zenodo_record(recid: int, *, title: str = "A corpus", access: str = "open", 
 
 
 def physionet_entry(slug: str, *, title: str = "A database", dua: str | None = None,
-                    license: str = "Open Data Commons Attribution License v1.0", size: int = 5_000_000) -> dict[str, Any]:  # fmt: skip
-    """One item of ``/api/v1/project/published/`` (physionet-build ``PublishedProjectSerializer``)."""
-    return {"slug": slug, "title": title, "abstract": "...", "license": {"name": license},
-            "dua": {"name": dua} if dua else None, "main_storage_size": size, "compressed_storage_size": size // 2}  # fmt: skip
+                    license: str = "Open Data Commons Attribution License v1.0", size: int = 5_000_000,
+                    version: str | None = None, latest: bool = True, policy: str = "Open") -> dict[str, Any]:  # fmt: skip
+    """One item of ``/api/v1/project/published/`` (physionet-build ``PublishedProjectSerializer``).
+
+    Without *version* the older serializer's shape; with it the current one's (``version``,
+    ``is_latest_version``, ``version_doi``, ``publish_date``, ``access_policy``)."""
+    entry = {"slug": slug, "title": title, "abstract": "...", "license": {"name": license},
+             "dua": {"name": dua} if dua else None, "main_storage_size": size, "compressed_storage_size": size // 2}  # fmt: skip
+    if version is not None:
+        entry.update(version=version, is_latest_version=latest, version_doi=f"10.13026/{slug}-{version}",
+                     core_doi=f"10.13026/{slug}", publish_date="2023-01-02", access_policy=policy)  # fmt: skip
+    return entry
 
 
 def figshare_article(article: int, *, version: int = 1, title: str = "Figures") -> dict[str, Any]:
@@ -178,6 +186,11 @@ class FakeHosts:
     # ------------------------------------------------------------------ hosts
 
     def zenodo(self, path: str, query: dict[str, list[str]], headers: Any) -> Answer:
+        if path == "/api/records":  # search; only ``q=conceptrecid:N`` is served, newest version first
+            concept = (query.get("q") or [""])[0].removeprefix("conceptrecid:")
+            hits = sorted((r for r in self.world.zenodo.values() if r.get("conceptrecid") == concept),
+                          key=lambda r: -int(r["id"]))  # fmt: skip
+            return 200, {"hits": {"hits": hits[:1], "total": len(hits)}, "aggregations": {}}, {}
         recid = int(path.rsplit("/", 1)[-1]) if path.startswith("/api/records/") else -1
         if recid in self.world.zenodo_removed:
             return 410, TOMBSTONE, {}

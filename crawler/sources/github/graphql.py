@@ -243,18 +243,23 @@ def _failed_alias(key: str, errors: list[dict[str, Any]]) -> RepoLookup | None:
     return None
 
 
+def _bytes(value: object) -> bool:
+    """A byte count as a well-formed answer gives it (a negative or non-integer one is not)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
 def _sizes(obj: Any) -> tuple[int | None, int | None]:
     """(bytes, files) of a path object: a blob's size, or a tree's direct files' total and count."""
     if not isinstance(obj, dict):
         return None, None
-    if isinstance(obj.get("byteSize"), int):
+    if _bytes(obj.get("byteSize")):
         return obj["byteSize"], 1
     entries = obj.get("entries")
     if not isinstance(entries, list):
         return None, None
     blobs = [e.get("object") or {} for e in entries if isinstance(e, dict) and e.get("type") == "blob"]
     sizes = [b.get("byteSize") for b in blobs if isinstance(b, dict)]
-    total = sum(v for v in sizes if isinstance(v, int)) if all(isinstance(v, int) for v in sizes) else None
+    total = sum(sizes) if all(_bytes(v) for v in sizes) else None
     return total, len(blobs)
 
 

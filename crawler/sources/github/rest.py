@@ -226,9 +226,9 @@ def _contents_summary(body: Any) -> dict[str, int | None]:
     if isinstance(body, list):
         files = [e for e in body if isinstance(e, dict) and e.get("type") == "file"]
         sizes = [e.get("size") for e in files]
-        total = sum(sizes) if all(isinstance(v, int) for v in sizes) else None  # type: ignore[arg-type]
+        total = sum(sizes) if all(isinstance(v, int) and v >= 0 for v in sizes) else None  # type: ignore[arg-type]
         return {"size": total, "files": len(files)}
-    if isinstance(body, dict) and isinstance(body.get("size"), int):
+    if isinstance(body, dict) and isinstance(body.get("size"), int) and body["size"] >= 0:
         return {"size": body["size"], "files": 1}
     return {"size": None, "files": None}
 

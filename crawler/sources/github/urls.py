@@ -176,7 +176,8 @@ def link_meta(ref: GitHubRef, lookup: RepoLookup, at: datetime) -> LinkMeta | No
     if meta is None:
         return None
     size, count = lookup.size_bytes, None
-    if ref.kind is not None and ref.candidates():
+    # ``/tree/REF`` with no path is the whole repository at REF: it keeps the repository's size.
+    if ref.kind is not None and len(ref.tail) > 1:
         size = None
         for reading in ref.candidates():
             state = lookup.paths.get(reading)

@@ -110,6 +110,13 @@ def _count(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
+def _file_names(siblings: object) -> list[str]:
+    """The ``rfilename`` of each sibling (a malformed entry is skipped, not a crash)."""
+    if not isinstance(siblings, list):
+        return []
+    return [s["rfilename"] for s in siblings if isinstance(s, dict) and isinstance(s.get("rfilename"), str)]
+
+
 def _under(name: str, path: str) -> bool:
     return name == path or name.startswith(path.rstrip("/") + "/")
 
@@ -117,7 +124,7 @@ def _under(name: str, path: str) -> bool:
 def link_meta(ref: HfRef, body: dict[str, Any], sizes: dict[str, int | None] | None, at: datetime) -> LinkMeta:
     """The uniform :class:`LinkMeta` of *ref* from the repository's answer (*sizes*: file -> bytes, if asked)."""
     meta = meta_from_api(body, ref.repo_type, at)
-    names = [s.get("rfilename", "") for s in body.get("siblings") or [] if isinstance(s, dict)]
+    names = _file_names(body.get("siblings"))
     licence = meta.license if isinstance(meta.license, str) or meta.license is None else ", ".join(meta.license)
     if meta.gated:
         access = Access.GATED
@@ -243,7 +250,9 @@ class HubClient:
         siblings = body.get("siblings") if isinstance(body, dict) else None
         if isinstance(siblings, list):
             answer.sizes = {
-                s["rfilename"]: _count(s.get("size")) for s in siblings if isinstance(s, dict) and "rfilename" in s
+                s["rfilename"]: _count(s.get("size"))
+                for s in siblings
+                if isinstance(s, dict) and isinstance(s.get("rfilename"), str)
             }
 
 
@@ -287,7 +296,7 @@ def outcome(url: str, ref: HfRef, answer: Answer, at: datetime) -> Outcome | Non
         siblings = body.get("siblings")
         if not isinstance(siblings, list):
             return None
-        names = [s.get("rfilename", "") for s in siblings if isinstance(s, dict)]
+        names = _file_names(siblings)
         if not any(_under(n, ref.path) for n in names):
             reason = f"Hugging Face API: path '{ref.path}' not found at revision '{ref.revision}'"
             broken = result(LinkStatus.BROKEN, reason, 404, "not-found")
