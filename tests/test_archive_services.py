@@ -326,3 +326,25 @@ def test_run_archive_flags_are_validated(capsys):
             code = exc.code
         assert code == 2
     assert "--archive" in capsys.readouterr().err
+
+
+def test_an_unreachable_archive_is_asked_once_then_left_alone_for_the_run():
+    """A closed port (a real connection refused): one lookup and its retry, then no more requests, one notice."""
+    import socket
+
+    with socket.socket() as probe:  # a loopback port with nothing listening on it
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+
+    async def main():
+        async with httpx.AsyncClient(timeout=2) as client:
+            service = Service("the Wayback Machine", client, 40)
+            answers = [await wayback.newest_capture(service, base, f"{PAGE}?{i}", None) for i in range(5)]
+            return answers, service
+
+    answers, service = anyio.run(main)
+    assert not any(a.answered for a in answers)
+    assert service.sent == 2 and service.failed == 1 and service.unasked == 4
+    notice = service.notice("archive lookups")
+    assert notice is not None and "could not be reached" in notice and notice.count("could not connect") == 1

@@ -19,7 +19,9 @@ asking for the rest of the run as soon as the service says "enough":
 Requests are spaced ``min_interval`` seconds apart (a :class:`~crawler.hosts.HostLimiter`; the
 wait goes through :func:`crawler.retry.pause`, so tests never sleep) and capped at ``budget`` per
 run. 5xx answers and transport errors are retried once through :mod:`crawler.retry`; what still
-fails is counted, and the caller leaves the link's ``archive`` field empty. :meth:`Service.notice`
+fails is counted, and the caller leaves the link's ``archive`` field empty. A service that cannot be
+reached (a transport error after the retry), or that fails 3 lookups in a row with 5xx, is asked
+nothing more this run, so an unreachable archive costs one lookup's time, not the whole budget's. :meth:`Service.notice`
 sums a run up in one sentence (or ``None`` when all went well). Credentials go in ``headers`` and
 never into a message.
 """
@@ -48,6 +50,8 @@ class _ServerError(Exception):
         self.response = response
 
 
+# A service that answers 5xx this many lookups in a row is asked nothing more this run.
+_MAX_SERVER_ERRORS = 3
 _RETRY = RetryPolicy(
     attempts=2,
     initial=1.0,
@@ -78,6 +82,7 @@ class Service:
 
     def __post_init__(self) -> None:
         self._limiter = HostLimiter(1, self.min_interval, sleep=pause)
+        self._server_errors = 0  # 5xx answers in a row (after the retry)
 
     @property
     def available(self) -> bool:
@@ -121,12 +126,19 @@ class Service:
             response = await call_with_retries(_RETRY, once)
         except _ServerError as exc:
             self._fail(subject, f"HTTP {exc.response.status_code}")
+            self._server_errors += 1
+            if self._server_errors >= _MAX_SERVER_ERRORS:
+                self.stopped = f"it failed {self._server_errors} times in a row"
             return None
         except (httpx.HTTPError, TimeoutError, OSError) as exc:
+            # Unreachable (DNS, refused, timed out after a retry): the next lookup would wait as long
+            # for the same nothing, and a run must not spend minutes on an archive it cannot reach.
             self._fail(subject, _describe(exc))
+            self.stopped = "it could not be reached"
             return None
         finally:
             self._limiter.release()
+        self._server_errors = 0
         if response.status_code == 429 or _too_many_page(response):
             self._rate_limited(response)
             return None
