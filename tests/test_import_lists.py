@@ -378,6 +378,24 @@ def test_cli_warns_and_exits_0_without_a_link_column(tmp_path):
     assert bad.returncode == 2 and "--columns: 'code' is not ROLE=HEADER" in bad.stderr
 
 
+def test_cli_does_not_warn_when_the_links_are_in_the_name_column(tmp_path):
+    """A table whose only links are its names (a list of datasets) imports them with no 'no link column' warning."""
+    (tmp_path / "d.md").write_text("| Dataset | Description |\n|---|---|\n| [A](https://a.example.org/) | x |\n",
+                                   encoding="utf-8")
+    out = _cli("import", "d.md", cwd=tmp_path)
+    assert out.returncode == 0 and "1 rows, 1 links (1 dataset)" in out.stderr
+    assert "warning" not in out.stderr
+
+
+def test_text_columns_keep_marks_and_placeholders_as_written():
+    """'x', '✗' and '-' in a column with no role are data (a survey's feature marks): kept in extra, not dropped."""
+    text = ("| Model | CP | IFT | Backbone | Code |\n|-|:-:|:-:|-|-|\n"
+            "| A | x | ✗ | - | https://github.com/a/a |\n| B |  | ✓ | T5 | https://github.com/b/b |\n")
+    result = parse_markdown(text, source_file="s.md")
+    assert result.entries[0].extra == {"CP": "x", "IFT": "✗", "Backbone": "-"}
+    assert result.entries[1].extra == {"IFT": "✓", "Backbone": "T5"}
+
+
 def test_cli_reads_the_bullets_or_a_chosen_table(tmp_path):
     """--bullets reads the bulleted list of a file with tables; --table N another table; both at once is refused."""
     (tmp_path / "l.md").write_text(AI4MED + "\n## More\n\n- [X](https://github.com/x/x) - y\n", encoding="utf-8")

@@ -132,7 +132,8 @@ def test_imported_list_keeps_its_own_headers_and_every_cell_under_its_header():
     assert "archived" in row["最近提交 Last commit"]
     row = dict(zip(header, cmd, strict=True))
     assert row["Data"] == "天池 https://tianchi.aliyun.com/dataset/90163 zenodo https://zenodo.org/records/1"
-    assert row["Backbone"] == row["Paper"] == row["Code"] == ""
+    assert row["Backbone"] == "-"  # a text column keeps the source's own placeholder
+    assert row["Paper"] == row["Code"] == ""
 
 
 def test_data_access_shows_hf_counts_gating_licence_size_and_staleness():

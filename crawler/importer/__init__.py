@@ -20,7 +20,7 @@ from crawler.importer.bullets import BULLET_COLUMNS, bullet_rows
 from crawler.importer.cells import clean_url, parse_cell, plain_text, split_cells
 from crawler.importer.entries import ImportResult, Row, add_row, mark_duplicates
 from crawler.importer.output import render_registry_yaml
-from crawler.importer.roles import LINK_ROLES, ROLES, assign_roles, classify_url, header_role
+from crawler.importer.roles import ROLES, assign_roles, classify_url, header_role
 from crawler.importer.tables import Table, find_tables
 from crawler.models import SourceInfo
 
@@ -187,7 +187,3 @@ def _front_matter(text: str, where: str) -> tuple[str | None, str | None, int]:
     block = m.group(0) if m.group(0).endswith("\n") else m.group(0) + "\n"
     return block, str(title) if title is not None else None, m.group(0).count("\n")
 
-
-def link_columns(result: ImportResult) -> list[str]:
-    """Headers of the columns whose role is a link role (empty: the warning case)."""
-    return [h for h, r in result.source.roles.items() if r in LINK_ROLES]

@@ -87,8 +87,8 @@ def add_row(result: ImportResult, row: Row, taken: set[str]) -> None:
             elif not cell.links and not cell.empty:  # kept as text, and shown: the column is for links
                 extra[header] = cell.text
                 result.problems.append(f"{row.line}: column {header!r}: no URL in {cell.text!r}")
-        elif role not in (NAME, DESCRIPTION, TRAINING, CATEGORY) and not cell.empty:
-            extra[header] = cell.text
+        elif role not in (NAME, DESCRIPTION, TRAINING, CATEGORY) and cell.text.strip():
+            extra[header] = cell.text  # "x", "✗" or "-" in a survey's feature column is data: kept as written
         for f in cell.links:
             if role == NAME and any(f.url == g.url for *_, g, _k, _h in found):
                 continue  # the name is a link to the row's own repository: one link is enough
