@@ -166,7 +166,9 @@ def _corpus_changes(link: LinkRecord, old: LinkRecord) -> list[str]:
         return found
     if meta.access is not was.access:
         found.append(f"access {was.access.value} → {meta.access.value}")
-    if (meta.license or "none") != (was.license or "none") and (meta.license or was.license):
+    if (meta.license or "none") != (was.license or "none") and (meta.license or was.license) and not _repo_licence_changed(
+        link, old
+    ):
         found.append(f"licence {was.license or 'none'} → {meta.license or 'none'}")
     if _size_changed(was, meta):
         found.append(f"size {human_size(was.size_bytes)} → {human_size(meta.size_bytes)}")
@@ -177,6 +179,15 @@ def _corpus_changes(link: LinkRecord, old: LinkRecord) -> list[str]:
             f"newer version {meta.latest_version} published" if meta.latest_version else "newer version published"
         )
     return found
+
+
+def _repo_licence_changed(link: LinkRecord, old: LinkRecord) -> bool:
+    """Whether "Licence changes" already reports this link's licence change, per GitHub or Hugging Face repository."""
+    pairs = ((link.github, old.github), (link.huggingface, old.huggingface))
+    return any(
+        now is not None and was is not None and not now.stale and _licence(now.license) != _licence(was.license)
+        for now, was in pairs
+    )
 
 
 def _size_changed(was: LinkMeta, meta: LinkMeta) -> bool:
