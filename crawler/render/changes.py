@@ -166,9 +166,8 @@ def _corpus_changes(link: LinkRecord, old: LinkRecord) -> list[str]:
         return found
     if meta.access is not was.access:
         found.append(f"access {was.access.value} → {meta.access.value}")
-    if (meta.license or "none") != (was.license or "none") and (meta.license or was.license) and not _repo_licence_changed(
-        link, old
-    ):
+    licence_changed = (meta.license or "none") != (was.license or "none") and (meta.license or was.license)
+    if licence_changed and not _repo_licence_changed(link, old):
         found.append(f"licence {was.license or 'none'} → {meta.license or 'none'}")
     if _size_changed(was, meta):
         found.append(f"size {human_size(was.size_bytes)} → {human_size(meta.size_bytes)}")
