@@ -9,6 +9,7 @@ rule is ``run``'s: no HTTP answer at all in the whole run is exit 3.
 from __future__ import annotations
 
 import argparse
+import shutil
 import re
 import sys
 import time
@@ -157,8 +158,12 @@ def handle(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     results, notices = anyio.run(_check, list(dict.fromkeys(urls)), settings, options, args.pages_only)
     elapsed = time.perf_counter() - started
+    if notices:
+        from crawler.summary import note_lines  # rich: only when there is a note to print
+    width = shutil.get_terminal_size().columns if sys.stderr.isatty() else None
     for notice in notices:
-        print(f"note: {notice}", file=sys.stderr)
+        for line in note_lines(notice, width):
+            print(line, file=sys.stderr)
     ordered = list(results.values())
     if args.json:
         data = TypeAdapter(list[LinkResult]).dump_json(ordered) + b"\n"
