@@ -26,7 +26,7 @@ from pydantic import ValidationError
 
 from crawler.errors import CrawlerError, SnapshotError
 from crawler.models import EntryRecord, LinkRecord, LinkStatus, Snapshot
-from crawler.render.changes import compute_changes
+from crawler.render.changes import compute_changes, edited_urls
 from crawler.render.columns import UNVERIFIABLE_TEXT, archive_text
 from crawler.render.counts import link_counts, plural
 
@@ -193,8 +193,8 @@ def commit_message(snapshot: Snapshot, previous: Snapshot | None) -> str:
     ]
     unverified = became(LinkStatus.UNVERIFIED)
     # A URL replaced in an entry is one edit, paired as changes.md pairs it (same entry, same kind).
-    edited = [(old_url, new_url) for _, _, old_url, new_url in compute_changes(snapshot, previous).edited]
-    paired = {u for pair in edited for u in pair}
+    edited = edited_urls(compute_changes(snapshot, previous))
+    paired = {u for _, _, old_url, new_url in edited for u in (old_url, new_url)}
     added = [u for u in now if u not in before and u not in paired]
     removed = list(dict.fromkeys(u for u in before if u not in now and u not in paired))
     counted = [
@@ -212,7 +212,10 @@ def commit_message(snapshot: Snapshot, previous: Snapshot | None) -> str:
         ("Newly broken", [named(u) for u in newly_broken]),
         ("Moved", [named(u, f" -> {now[u].result.final_url or '?'}") for u in moved]),
         ("Recovered", [named(u) for u in recovered]),
-        ("Edited in the registry", [f"{old_url} -> {new_url}" for old_url, new_url in edited]),
+        (
+            "Edited in the registry",
+            [f"{old} -> {new} ({', '.join(e.name for e in entries)})" for entries, _, old, new in edited],
+        ),
     )
     for title, lines in listed:
         if lines:

@@ -263,8 +263,20 @@ def test_commit_message_reports_a_url_edited_as_changes_md_does():
     new = snapshot(entry("a", link("https://new.org/x"), link("https://keep.org/")))
     subject, _, body = commit_message(new, old).partition("\n\n")
     assert subject == "reports: 1 URL edited"
-    assert "Edited in the registry:\n- https://old.org/x -> https://new.org/x" in body
+    assert "Edited in the registry:\n- https://old.org/x -> https://new.org/x (A)" in body
     assert "https://old.org/x → https://new.org/x" in render_changes(new, old)
+
+
+def test_a_url_edited_in_two_entries_is_one_edit_everywhere():
+    """The same URL replaced in two entries is '1 URL edited' naming both, in the commit message and changes.md."""
+    old = snapshot(entry("a", link("https://old.org/x")), entry("b", link("https://old.org/x")))
+    new = snapshot(entry("a", link("https://new.org/x")), entry("b", link("https://new.org/x")))
+    subject, _, body = commit_message(new, old).partition("\n\n")
+    assert subject == "reports: 1 URL edited"
+    assert body.count("https://old.org/x -> https://new.org/x") == 1 and "https://new.org/x (A, B)" in body
+    changes = render_changes(new, old)
+    assert "## URLs edited in the registry (1)" in changes
+    assert "- A (`a`), B (`b`), repository: https://old.org/x → https://new.org/x" in changes
 
 
 def test_commit_message_when_only_metadata_changed():

@@ -23,7 +23,7 @@ from crawler.render.columns import human_size
 from crawler.render.counts import cited_urls, link_counts
 from crawler.render.escape import md_cell, md_literal, md_url
 
-__all__ = ["SIZE_CHANGE", "Changes", "compute_changes", "render_changes"]
+__all__ = ["SIZE_CHANGE", "Changes", "compute_changes", "edited_urls", "render_changes"]
 
 SIZE_CHANGE = 0.10  # a corpus whose size changes by more than this share is reported
 Cited = tuple[LinkRecord, list[EntryRecord]]
@@ -154,6 +154,15 @@ def _link_changes(changes: Changes, snapshot: Snapshot, previous: Snapshot, befo
             if match is not None:
                 new.remove(match)
                 changes.edited.append((entry, old_link.kind.value, old_link.url, match.url))
+
+
+def edited_urls(changes: Changes) -> list[tuple[list[EntryRecord], str, str, str]]:
+    """The URL edits once per (kind, old URL, new URL), with every entry that made it: a URL cited by two
+    entries and replaced in both is one edit, as every report counts unique URLs."""
+    grouped: dict[tuple[str, str, str], list[EntryRecord]] = {}
+    for entry, kind, old, new in changes.edited:
+        grouped.setdefault((kind, old, new), []).append(entry)
+    return [(entries, kind, old, new) for (kind, old, new), entries in grouped.items()]
 
 
 def _corpus_changes(link: LinkRecord, old: LinkRecord) -> list[str]:
@@ -288,8 +297,8 @@ def render_changes(snapshot: Snapshot, previous: Snapshot | None, *, top_stars: 
     lines += _section(
         "URLs edited in the registry",
         [
-            f"- {md_cell(entry.name)} (`{entry.id}`), {kind}: {md_url(old)} → {md_url(new)}"
-            for entry, kind, old, new in c.edited
+            f"- {', '.join(f'{md_cell(e.name)} (`{e.id}`)' for e in entries)}, {kind}: {md_url(old)} → {md_url(new)}"
+            for entries, kind, old, new in edited_urls(c)
         ],
     )
     lines += _section(
