@@ -320,15 +320,17 @@ def test_real_bullet_list_keeps_every_link_with_its_category():
 
 
 def test_real_mixed_list_lists_tables_and_bullets():
-    """Healthcare-Foundation-Models: two tables and bullets; --bullets reads every bulleted URL."""
+    """Healthcare-Foundation-Models, a bulleted awesome-list with two small tables: by default its 412 bulleted
+    links are read (more than both tables hold), --table 1 reads the first table."""
     text = (DATA / "awesome-healthcare-foundation-models.md").read_text(encoding="utf-8")
     default = parse_markdown(text, source_file="hfm.md")
     assert default.tables == [
-        "table 1: line 474, 2 columns, 10 rows, 10 links (under 'Open Source') (chosen)",
+        "table 1: line 474, 2 columns, 10 rows, 10 links (under 'Open Source')",
         "table 2: line 488, 2 columns, 4 rows, 4 links (under 'Private or Upon Approval')",
-        "bulleted list: 279 items with links, 412 links",
+        "bulleted list: 279 items with links, 412 links (chosen)",
     ]
-    assert _urls(default) == _table_urls(text, 474)
+    assert _urls(default) == _bullet_urls(text)
+    assert _urls(parse_markdown(text, source_file="hfm.md", table=1)) == _table_urls(text, 474)
     bullets = parse_markdown(text, source_file="hfm.md", bullets=True)
     assert _urls(bullets) == _bullet_urls(text)
     chimed = next(e for e in bullets.entries if e.name == "ChiMed-GPT")  # an item continued on the next line
@@ -394,6 +396,17 @@ def test_text_columns_keep_marks_and_placeholders_as_written():
     result = parse_markdown(text, source_file="s.md")
     assert result.entries[0].extra == {"CP": "x", "IFT": "✗", "Backbone": "-"}
     assert result.entries[1].extra == {"IFT": "✓", "Backbone": "T5"}
+
+
+def test_cli_reads_an_awesome_list_with_side_tables_as_bullets(tmp_path):
+    """A bulleted list holding more links than its tables is read by default, and stderr says how to read a table."""
+    (tmp_path / "hfm.md").write_text((DATA / "awesome-healthcare-foundation-models.md").read_text(encoding="utf-8"),
+                                     encoding="utf-8")
+    out = _cli("import", "hfm.md", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "hfm.md: bulleted list: 279 items with links, 412 links (chosen)" in out.stderr
+    assert "note: the bulleted list was read (it holds more links than the tables); --table N reads a table" in out.stderr
+    assert "warning" not in out.stderr
 
 
 def test_cli_reads_the_bullets_or_a_chosen_table(tmp_path):

@@ -18,8 +18,9 @@ EXAMPLES = """\
   python -m crawler import README.md --columns "model=Model Weight,data=Data,extra=Backbone"
 
 Tables: every GitHub-flavoured form (any dash count, alignment colons, escaped pipes, no outer
-pipes). By default the table with the most links is read (the bulleted items when no table has
-links); every table and the bulleted list found are listed on stderr. Columns get roles from
+pipes). By default the table with the most links is read; the bulleted items when no table has
+links or they hold more links than all the tables together; every table and the bulleted list
+found are listed on stderr. Columns get roles from
 their headers (English or Chinese: model/模型, code/GitHub/代码, weights/checkpoint/权重,
 data/dataset/数据, paper/论文, date/日期, licence/许可) and from their links' hosts; --columns ROLE=HEADER overrides (roles:
 name description code model data training paper date license link category extra). A column with
@@ -88,6 +89,9 @@ def handle(args: argparse.Namespace) -> int:
     bullets = next((t for t in imported.tables if t.startswith("bulleted list")), None)
     if args.quiet == 0 and bullets and not bullets.endswith("(chosen)"):
         print(f"{source}: note: a table was read; --bullets reads the bulleted list instead", file=err)
+    elif args.quiet == 0 and bullets and len(imported.tables) > 1:
+        print(f"{source}: note: the bulleted list was read (it holds more links than the tables); "
+              "--table N reads a table instead", file=err)
     for problem in imported.problems:
         print(f"{source}:{problem}", file=err)
     if not any(e.links for e in registry.entries):  # links in a name column count: nothing to warn about then

@@ -73,7 +73,8 @@ def parse_markdown(
     """Parse front matter and one list of *text*.
 
     The list is table number *table* (1-based, in file order) if given; else the table with the most
-    links (the first of equals); else, or with *bullets*, the bulleted items holding links. *columns*
+    links (the first of equals), unless the bulleted items hold more links than every table together;
+    else, or with *bullets*, the bulleted items holding links. *columns*
     maps headers to roles, overriding the automatic choice. Raises ``RegistryError`` naming the file
     and line when there is no such table or no list at all, or an override names no header.
     """
@@ -96,9 +97,13 @@ def parse_markdown(
         chosen: Table | None = tables[table - 1]
     elif bullets:
         chosen = None
-    else:  # the table with the most links (the first of equals); the bullets only when no table has links
+    else:
+        # The table with the most links (the first of equals), unless the bulleted list holds more links
+        # than all the tables together: then the file is a bulleted awesome-list with a few side tables.
         with_links = [t for t in tables if t.link_count]
         chosen = max(with_links, key=lambda t: t.link_count) if with_links else None
+        if chosen is not None and bullet_links > sum(t.link_count for t in tables):
+            chosen = None
         if chosen is None and not rows and tables:
             chosen = max(tables, key=lambda t: len(t.rows))  # a table without links: imported, with a warning
     if chosen is not None:
