@@ -20,11 +20,11 @@ EXAMPLES = """\
 Tables: every GitHub-flavoured form (any dash count, alignment colons, escaped pipes, no outer
 pipes). By default the table with the most links is read; the bulleted items when no table has
 links or they hold more links than all the tables together; every table and the bulleted list
-found are listed on stderr. Columns get roles from
-their headers (English or Chinese: model/模型, code/GitHub/代码, weights/checkpoint/权重,
-data/dataset/数据, paper/论文, date/日期, licence/许可) and from their links' hosts; --columns ROLE=HEADER overrides (roles:
-name description code model data training paper date license link category extra). A column with
-no role is kept as an `extra` field. The mapping, the counts per link kind and every cell that
+found are listed on stderr. Columns get roles from their headers (English or
+Chinese: model/模型, code/GitHub/代码, weights/checkpoint/权重, data/dataset/数据, paper/论文,
+date/日期, licence/许可) and from their links' hosts; --columns ROLE=HEADER overrides (roles:
+name description code model data training paper date license link category extra). A column
+with no role is kept as an `extra` field. The mapping, the counts per link kind and every cell that
 could not be read (with its line) are printed on stderr. URLs cleaned of Markdown debris get a
 '# corrected:' comment. Then run `python -m crawler validate --registry registry.yaml`.
 """
