@@ -409,6 +409,20 @@ def test_cli_reads_an_awesome_list_with_side_tables_as_bullets(tmp_path):
     assert "warning" not in out.stderr
 
 
+def test_cli_errors_name_the_file_as_given(tmp_path):
+    """An empty file, a missing table and a binary file exit 2 with one sentence naming the path given."""
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "empty.md").write_text("", encoding="utf-8")
+    (tmp_path / "sub" / "bin.md").write_bytes(b"\xff\xfe\x00\x81binary")
+    empty = _cli("import", "sub/empty.md", cwd=tmp_path)
+    assert empty.returncode == 2 and empty.stderr.startswith("sub/empty.md:1: no Markdown table found")
+    no_table = _cli("import", "sub/empty.md", "--table", "2", cwd=tmp_path)
+    assert no_table.returncode == 2 and "sub/empty.md:1: there is no table 2" in no_table.stderr
+    binary = _cli("import", "sub/bin.md", cwd=tmp_path)
+    assert binary.returncode == 2 and "sub/bin.md: not UTF-8 text" in binary.stderr
+    assert "Traceback" not in empty.stderr + no_table.stderr + binary.stderr
+
+
 def test_cli_reads_the_bullets_or_a_chosen_table(tmp_path):
     """--bullets reads the bulleted list of a file with tables; --table N another table; both at once is refused."""
     (tmp_path / "l.md").write_text(AI4MED + "\n## More\n\n- [X](https://github.com/x/x) - y\n", encoding="utf-8")

@@ -65,7 +65,8 @@ def handle(args: argparse.Namespace) -> int:
     if output is not None and output.exists() and not args.force:
         raise UsageError(f"{output}: already exists; pass --force to overwrite it")
 
-    imported = parse_markdown(text, source_file=source.name, table=args.table, columns=columns, bullets=args.bullets)
+    imported = parse_markdown(text, source_file=source.name, table=args.table, columns=columns, bullets=args.bullets,
+                              where=str(source))
     result = render_registry_yaml(imported)
     shown = display_path(output) if output is not None else "<stdout>"
     registry, _ = parse_registry(result, shown)  # the importer's output must load; RegistryError if not

@@ -69,6 +69,7 @@ def parse_markdown(
     table: int | None = None,
     columns: dict[str, str] | None = None,
     bullets: bool = False,
+    where: str | None = None,
 ) -> ImportResult:
     """Parse front matter and one list of *text*.
 
@@ -76,9 +77,10 @@ def parse_markdown(
     links (the first of equals), unless the bulleted items hold more links than every table together;
     else, or with *bullets*, the bulleted items holding links. *columns*
     maps headers to roles, overriding the automatic choice. Raises ``RegistryError`` naming the file
-    and line when there is no such table or no list at all, or an override names no header.
+    (*where*, default *source_file*) and line when there is no such table or no list at all, or an
+    override names no header.
     """
-    where = source_file or "<input>"
+    where = where or source_file or "<input>"  # errors name the file as the user gave it
     front_matter, title, body_start = _front_matter(text, where)
     lines = text.splitlines()
     tables = find_tables(lines, body_start)
