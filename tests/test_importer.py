@@ -266,3 +266,31 @@ def test_cli_import_errors_are_one_line(tmp_path):
     plain = _cli("import", "plain.md", cwd=tmp_path)
     assert plain.returncode == 2 and "plain.md:1: no Markdown table found" in plain.stderr
     assert "Traceback" not in missing.stderr + plain.stderr
+
+
+def test_reference_style_links_resolve_in_tables_and_bullets():
+    """`[paper][p1]`, `[Name][a]` and the shortcut `[Beta]` resolve with the file's `[ref]: url` definitions,
+    as GitHub renders them; a `[Venue, Year]` tag with no definition stays a tag."""
+    table = ("| Model | Paper |\n|-|-|\n| A | [paper][p1] |\n| B | [P1] |\n\n"
+             "[p1]: https://arxiv.org/abs/2301.00001\n")
+    result = parse_markdown(table, source_file="t.md")
+    assert [[lk.url for lk in e.links] for e in result.entries] == [["https://arxiv.org/abs/2301.00001"]] * 2
+    assert result.problems == []
+    bullets = ("# L\n\n## Models\n\n- [Alpha][a] - a model\n- [Beta] - b\n"
+               "- [ACL, 2024] **Gamma**: [paper](https://arxiv.org/abs/3)\n\n"
+               "[a]: https://github.com/o/alpha\n[beta]: https://huggingface.co/o/beta\n")
+    items = parse_markdown(bullets, source_file="b.md").entries
+    assert [(e.name, [lk.url for lk in e.links]) for e in items] == [
+        ("Alpha", ["https://github.com/o/alpha"]),
+        ("Beta", ["https://huggingface.co/o/beta"]),
+        ("Gamma", ["https://arxiv.org/abs/3"]),
+    ]
+    assert items[2].extra == {"Tag": "ACL, 2024"}
+
+
+def test_a_badge_linking_to_the_code_link_is_not_a_second_link():
+    """A stars badge `[![stars](shields)](repo)` in another column is the same repository link: kept once."""
+    badge = "[![s](https://img.shields.io/github/stars/o/c)](https://github.com/o/c)"
+    text = f"| Model | Code | Stars |\n|-|-|-|\n| C | <https://github.com/o/c> | {badge} |\n"
+    entry = parse_markdown(text, source_file="t.md").entries[0]
+    assert [(lk.url, lk.column) for lk in entry.links] == [("https://github.com/o/c", "Code")]

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import re
 import tomllib
+from typing import Any
 
 import yaml
 
 from crawler.errors import RegistryError
 from crawler.importer.bullets import BULLET_COLUMNS, bullet_rows
-from crawler.importer.cells import clean_url, parse_cell, plain_text, split_cells
+from crawler.importer.cells import clean_url, parse_cell, plain_text, references, split_cells
 from crawler.importer.entries import ImportResult, Row, add_row, mark_duplicates
 from crawler.importer.output import render_registry_yaml
 from crawler.importer.roles import ROLES, assign_roles, classify_url, header_role
@@ -62,7 +63,13 @@ def parse_columns_option(value: str) -> dict[str, str]:
     return out
 
 
-def parse_markdown(
+def parse_markdown(text: str, **options: Any) -> ImportResult:
+    """``_parse_markdown`` with the file's link reference definitions in force (``[x][ref]`` cells)."""
+    with references(text):
+        return _parse_markdown(text, **options)
+
+
+def _parse_markdown(
     text: str,
     *,
     source_file: str | None = None,

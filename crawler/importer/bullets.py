@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from crawler.importer.cells import Cell, parse_cell, plain_text
+from crawler.importer.cells import Cell, is_reference, parse_cell, plain_text
 from crawler.importer.cells import _md as markdown
 from crawler.importer.entries import Row
 from crawler.importer.roles import CATEGORY, DESCRIPTION, LINK, NAME
@@ -21,7 +21,7 @@ from crawler.importer.roles import CATEGORY, DESCRIPTION, LINK, NAME
 __all__ = ["BULLET_COLUMNS", "bullet_rows"]
 
 BULLET_COLUMNS = {"Category": CATEGORY, "Tag": None, "Name": NAME, "Description": DESCRIPTION, "Links": LINK}
-_TAG = re.compile(r"^\s*\[((?:[^\[\]]|\[[^\]]*\])*)\](?!\()\s*")
+_TAG = re.compile(r"^\s*\[((?:[^\[\]]|\[[^\]]*\])*)\](?![(\[])\s*")  # not [text](url) nor [text][ref]
 _STRONG = re.compile(r"^\s*(\*\*|__)(.+?)\1\s*")
 _SEPARATOR = re.compile(r"\s*(?::|：|\s[-–—]\s)\s*")
 
@@ -72,7 +72,7 @@ def _name_parts(raw: str) -> tuple[str | None, str, str, Cell]:
     """(tag, name, description, parsed links cell) of one item's Markdown."""
     tag = None
     m = _TAG.match(raw)
-    if m and m.group(1).strip():
+    if m and m.group(1).strip() and not is_reference(m.group(1)):  # [Name] defined below is a link, not a tag
         tag, raw = plain_text(m.group(1)), raw[m.end() :]
     cell = parse_cell(raw)
     strong = _STRONG.match(raw)
