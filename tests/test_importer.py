@@ -294,3 +294,15 @@ def test_a_badge_linking_to_the_code_link_is_not_a_second_link():
     text = f"| Model | Code | Stars |\n|-|-|-|\n| C | <https://github.com/o/c> | {badge} |\n"
     entry = parse_markdown(text, source_file="t.md").entries[0]
     assert [(lk.url, lk.column) for lk in entry.links] == [("https://github.com/o/c", "Code")]
+
+
+@pytest.mark.parametrize("header", ["Dataset", "数据集", "Training corpus"])
+def test_a_dataset_column_of_a_model_table_is_its_data_column(header):
+    """Beside the model-name column, a 'Dataset' / '数据集' column of links is the data column (its GitHub links
+    are data links, shown with corpus health), not a second name demoted to an extra field."""
+    text = (f"| Model | {header} | Code |\n|-|-|-|\n"
+            "| A | [MedQA](https://github.com/jind11/MedQA) | https://github.com/a/a |\n")
+    result = parse_markdown(text, source_file="t.md")
+    assert result.source.roles[header] == "data"
+    medqa = next(lk for lk in result.entries[0].links if "MedQA" in lk.url)
+    assert medqa.kind.value == "data" and medqa.column == header
