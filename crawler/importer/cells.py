@@ -212,7 +212,7 @@ def parse_cell(cell: str) -> Cell:
             url = check_http_url(clean_url(raw))
         except ValueError:
             return False
-        links.append(Found(url, raw, label or None, markdown))
+        links.append(Found(url, raw, label if label and label not in (raw, url) else None, markdown))  # <url>: no label
         return True
 
     for kind, value, href in _segments(children):
