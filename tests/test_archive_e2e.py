@@ -105,8 +105,12 @@ def test_confirmed_broken_links_get_an_archived_copy_in_latest_json(tmp_path, we
     assert counts.get("swh-visit") == 1 and counts.get("spn", 0) == 0 and counts.get("swh-save", 0) == 0
 
 
-def test_a_failing_archive_leaves_the_field_empty_with_one_notice_and_exit_0(tmp_path, web, monkeypatch, capsys):
-    """CDX answering 503: the run exits 0, the gone repo has no archive, and one note says why."""
+@pytest.mark.parametrize("quiet", [["-q"], []])
+def test_a_failing_archive_leaves_the_field_empty_with_one_notice_and_exit_0(
+    tmp_path, web, monkeypatch, capsys, quiet
+):
+    """CDX answering 503: the run exits 0, the gone repo has no archive, and one note says why (the lookups'
+    own lines are for -v: at the default verbosity too, the note is the only line naming the archive)."""
     world = _archives(web)
     world.visits.pop(GONE)  # Software Heritage answers "not archived"; the Wayback Machine is then asked
     world.script("cdx", 503, {"error": "down"}, times=50)
@@ -116,12 +120,13 @@ def test_a_failing_archive_leaves_the_field_empty_with_one_notice_and_exit_0(tmp
         for name in ("GITHUB_TOKEN", "GH_TOKEN", "HF_TOKEN"):
             monkeypatch.delenv(name, raising=False)
         registry = _registry(tmp_path, web)
-        code = main(["run", "--registry", str(registry), "--out", str(tmp_path / "out"), "--allow-private", "-q"])
+        code = main(["run", "--registry", str(registry), "--out", str(tmp_path / "out"), "--allow-private", *quiet])
     err = capsys.readouterr().err
     assert code == 0
     assert _links(tmp_path / "out")[GONE]["archive"] is None
     notes = [line for line in err.splitlines() if line.startswith("note:")]
     assert len(notes) == 1 and "the Wayback Machine: 1 of its archive lookups failed" in notes[0], err
+    assert [line for line in err.splitlines() if "Wayback Machine" in line] == notes, err
 
 
 def test_rate_limits_stop_each_archive_for_the_run(tmp_path, web):

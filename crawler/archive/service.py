@@ -141,7 +141,8 @@ class Service:
         self.failed += 1
         if self.first_failure is None:
             self.first_failure = f"{subject}: {why}"
-        log.info("%s: %s: %s", self.name, subject, why)
+        # One line per failed lookup is for -v: by default the run's notice sums them up in one sentence.
+        log.debug("%s: %s: %s", self.name, subject, why)
 
     def _rate_limited(self, response: httpx.Response) -> None:
         wait = response.headers.get("retry-after")
