@@ -9,6 +9,7 @@ Runs are in-process (``crawler.pipeline.run`` / ``crawler.cli.main``) so paced w
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -107,7 +108,7 @@ def test_confirmed_broken_links_get_an_archived_copy_in_latest_json(tmp_path, we
 
 @pytest.mark.parametrize("quiet", [["-q"], []])
 def test_a_failing_archive_leaves_the_field_empty_with_one_notice_and_exit_0(
-    tmp_path, web, monkeypatch, capsys, quiet
+    tmp_path, web, monkeypatch, capsys, caplog, quiet
 ):
     """CDX answering 503: the run exits 0, the gone repo has no archive, and one note says why (the lookups'
     own lines are for -v: at the default verbosity too, the note is the only line naming the archive)."""
@@ -120,6 +121,7 @@ def test_a_failing_archive_leaves_the_field_empty_with_one_notice_and_exit_0(
         for name in ("GITHUB_TOKEN", "GH_TOKEN", "HF_TOKEN"):
             monkeypatch.delenv(name, raising=False)
         registry = _registry(tmp_path, web)
+        caplog.set_level(logging.DEBUG)
         code = main(["run", "--registry", str(registry), "--out", str(tmp_path / "out"), "--allow-private", *quiet])
     err = capsys.readouterr().err
     assert code == 0
@@ -127,6 +129,8 @@ def test_a_failing_archive_leaves_the_field_empty_with_one_notice_and_exit_0(
     notes = [line for line in err.splitlines() if line.startswith("note:")]
     assert len(notes) == 1 and "the Wayback Machine: 1 of its archive lookups failed" in notes[0], err
     assert [line for line in err.splitlines() if "Wayback Machine" in line] == notes, err
+    lookups = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO and "Wayback" in r.getMessage()]
+    assert lookups == [], lookups  # logged at INFO, they would print at the default verbosity
 
 
 def test_rate_limits_stop_each_archive_for_the_run(tmp_path, web):
