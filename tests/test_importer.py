@@ -306,3 +306,23 @@ def test_a_dataset_column_of_a_model_table_is_its_data_column(header):
     assert result.source.roles[header] == "data"
     medqa = next(lk for lk in result.entries[0].links if "MedQA" in lk.url)
     assert medqa.kind.value == "data" and medqa.column == header
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["M1", "No", "on", "Yes", "e5", "A (B)", "a/b", "https://github.com/o/r", "https://x.org/a:", "True", "null",
+     "https://x.org/?q=1&b=2#frag", "https://a.b/{x}", "Med-PaLM 2", "v1.0", "A-", "e.g. this", "2023-05", "~"],
+)
+def test_plain_scalars_written_without_the_parser_read_back_unchanged(value):
+    """The output's fast path for URLs and plain words never writes a scalar YAML would read differently."""
+    from crawler.importer.output import _scalar
+
+    assert yaml.safe_load(f"k: {_scalar(value)}") == {"k": value}
+
+
+def test_a_big_table_imports_every_row():
+    """1,000 rows import with all 3,000 links (no list markers and no reference definitions: no full parse)."""
+    rows = "".join(f"| M{i} | [c](https://github.com/o/r{i}) | [w](https://huggingface.co/o/m{i}) | "
+                   f"[p](https://arxiv.org/abs/{i}) |\n" for i in range(1000))
+    result = parse_markdown("| Model | Code | Weights | Paper |\n|-|-|-|-|\n" + rows, source_file="big.md")
+    assert len(result.entries) == 1000 and sum(len(e.links) for e in result.entries) == 3000

@@ -23,6 +23,7 @@ __all__ = ["BULLET_COLUMNS", "bullet_rows"]
 BULLET_COLUMNS = {"Category": CATEGORY, "Tag": None, "Name": NAME, "Description": DESCRIPTION, "Links": LINK}
 _TAG = re.compile(r"^\s*\[((?:[^\[\]]|\[[^\]]*\])*)\](?![(\[])\s*")  # not [text](url) nor [text][ref]
 _STRONG = re.compile(r"^\s*(\*\*|__)(.+?)\1\s*")
+_LIST_ITEM = re.compile(r"^[ \t>]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)", re.M)  # CommonMark list markers
 _SEPARATOR = re.compile(r"\s*(?::|：|\s[-–—]\s)\s*")
 
 
@@ -119,6 +120,8 @@ def _descendants(item: _Item) -> list[_Item]:
 
 def bullet_rows(text: str, body_start_line: int = 0) -> list[Row]:
     """One row per list item with a link (sub-items' links folded into their item), in file order."""
+    if not _LIST_ITEM.search(text):
+        return []  # no list at all: spare a 5,000-row table two full Markdown parses
     levels = [int(t.tag[1]) for t in markdown().parse(text) if t.type == "heading_open"]
     title_level = 1 if levels.count(1) == 1 else 0  # a single "# Title" names the list, it is no category
     rows: list[Row] = []

@@ -44,6 +44,7 @@ def _md() -> MarkdownIt:
 
 # The file's link reference definitions (``[p1]: https://...``), so that ``[paper][p1]`` in a cell
 # resolves as GitHub resolves it (CommonMark spec, "Link reference definitions"); set by ``references``.
+_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:", re.M)
 _REFERENCES: ContextVar[dict[str, Any] | None] = ContextVar("_REFERENCES", default=None)
 
 
@@ -51,7 +52,8 @@ _REFERENCES: ContextVar[dict[str, Any] | None] = ContextVar("_REFERENCES", defau
 def references(document: str) -> Iterator[None]:
     """While inside, ``parse_cell`` resolves reference-style links with *document*'s definitions."""
     env: dict[str, Any] = {}
-    _md().parse(document, env)
+    if _DEFINITION.search(document):  # a full parse only when there is a definition to find
+        _md().parse(document, env)
     token = _REFERENCES.set(env.get("references") or None)
     try:
         yield
