@@ -331,6 +331,8 @@ def test_real_mixed_list_lists_tables_and_bullets():
     ]
     assert _urls(default) == _bullet_urls(text)
     assert _urls(parse_markdown(text, source_file="hfm.md", table=1)) == _table_urls(text, 474)
+    with_columns = parse_markdown(text, source_file="hfm.md", columns={"Description": "extra"})
+    assert _urls(with_columns) == _table_urls(text, 474)  # --columns names a table's headers: the table is read
     bullets = parse_markdown(text, source_file="hfm.md", bullets=True)
     assert _urls(bullets) == _bullet_urls(text)
     chimed = next(e for e in bullets.entries if e.name == "ChiMed-GPT")  # an item continued on the next line

@@ -111,8 +111,8 @@ def _parse_markdown(
         # than all the tables together: then the file is a bulleted awesome-list with a few side tables.
         with_links = [t for t in tables if t.link_count]
         chosen = max(with_links, key=lambda t: t.link_count) if with_links else None
-        if chosen is not None and bullet_links > sum(t.link_count for t in tables):
-            chosen = None
+        if chosen is not None and not columns and bullet_links > sum(t.link_count for t in tables):
+            chosen = None  # (--columns names a table's headers: then a table is what the user means)
         if chosen is None and not rows and tables:
             chosen = max(tables, key=lambda t: len(t.rows))  # a table without links: imported, with a warning
     if chosen is not None:
