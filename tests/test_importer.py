@@ -326,3 +326,12 @@ def test_a_big_table_imports_every_row():
                    f"[p](https://arxiv.org/abs/{i}) |\n" for i in range(1000))
     result = parse_markdown("| Model | Code | Weights | Paper |\n|-|-|-|-|\n" + rows, source_file="big.md")
     assert len(result.entries) == 1000 and sum(len(e.links) for e in result.entries) == 3000
+
+
+def test_a_leading_paper_link_does_not_name_a_bulleted_item():
+    """`* [[Paper]](url) **X-Model**: title` is X-Model (the [Paper] link says its kind); `- [Name](url)` stays Name."""
+    text = ("# T\n\n## Models\n\n* [[Paper]](https://arxiv.org/abs/1) **X-Model**: a title\n"
+            "- [Code](https://github.com/o/c) Y-Model - desc\n- [Zeta](https://github.com/o/z) - desc\n")
+    entries = parse_markdown(text, source_file="b.md").entries
+    assert [(e.name, e.description) for e in entries] == [("X-Model", "a title"), ("Y-Model", "desc"), ("Zeta", "desc")]
+    assert entries[0].links[0].kind.value == "paper" and entries[0].links[0].label == "Paper"

@@ -24,6 +24,11 @@ BULLET_COLUMNS = {"Category": CATEGORY, "Tag": None, "Name": NAME, "Description"
 _TAG = re.compile(r"^\s*\[((?:[^\[\]]|\[[^\]]*\])*)\](?![(\[])\s*")  # not [text](url) nor [text][ref]
 _STRONG = re.compile(r"^\s*(\*\*|__)(.+?)\1\s*")
 _LIST_ITEM = re.compile(r"^[ \t>]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)", re.M)  # CommonMark list markers
+_GENERIC = re.compile(
+    r"^(paper|pdf|arxiv|code|github|repo|repository|project(?: page)?|homepage|website|demo|model|weights?|"
+    r"data|dataset|hf|hugging ?face|blog|论文|代码|项目|主页|模型|数据|数据集)$",
+    re.I,
+)
 _SEPARATOR = re.compile(r"\s*(?::|：|\s[-–—]\s)\s*")
 
 
@@ -81,6 +86,11 @@ def _name_parts(raw: str) -> tuple[str | None, str, str, Cell]:
         name = plain_text(strong.group(2)).strip(" :：")
         rest = parse_cell(raw[strong.end() :]).gaps[0] if cell.links else plain_text(raw[strong.end() :])
         return tag, name, rest.lstrip(":：-–— ").strip(), cell
+    generic = bool(cell.links) and bool(_GENERIC.match(cell.links[0].label or ""))
+    if cell.links and not cell.gaps[0] and generic and len(cell.gaps) > 1 and cell.gaps[1]:
+        # "* [[Paper]](url) **Name**: title": a leading [Paper] / [Code] link names its kind, not the item
+        parts = _SEPARATOR.split(cell.gaps[1], maxsplit=1)
+        return tag, parts[0].strip(), (parts[1] if len(parts) > 1 else "").strip(), cell
     if cell.links and not cell.gaps[0]:  # "- [Name](url) - description"
         name = cell.links[0].label or ""
         return tag, name, (cell.gaps[1] if len(cell.gaps) > 1 else "").lstrip(":：-–— ").strip(), cell
