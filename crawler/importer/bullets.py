@@ -4,8 +4,9 @@ Read with markdown-it-py's block parser (CommonMark lists, ATX and setext headin
 skipped for free). Every list item holding an absolute http(s) link is an entry; its category is
 the path of headings above it (below the document's title) plus any link-less parent items.
 Nested items under an entry add their links to it (an awesome-list's "paper / code / weights"
-sub-bullets). The name is, in this order: the item's leading link text, its leading bold text,
-or its text up to ``:`` or `` - ``; a leading ``[Venue, Year]`` tag is kept as a field.
+sub-bullets). The name is, in this order: the item's leading link text (unless it only names a kind:
+``[Paper]``, ``[Code]``, ``[GitHub]`` ...), its leading bold text, or its text up to ``:`` or `` - ``;
+a leading ``[Venue, Year]`` tag is kept as a field.
 """
 
 from __future__ import annotations
