@@ -26,6 +26,7 @@ from pydantic import ValidationError
 
 from crawler.errors import CrawlerError, SnapshotError
 from crawler.models import EntryRecord, LinkRecord, LinkStatus, Snapshot
+from crawler.render.changes import compute_changes, edited_urls
 from crawler.render.columns import UNVERIFIABLE_TEXT, archive_text
 from crawler.render.counts import link_counts, plural
 
@@ -191,13 +192,17 @@ def commit_message(snapshot: Snapshot, previous: Snapshot | None) -> str:
         u for u, link in now.items() if link.result.status.is_ok() and _status(before.get(u)) is LinkStatus.BROKEN
     ]
     unverified = became(LinkStatus.UNVERIFIED)
-    added = [u for u in now if u not in before]
-    removed = list(dict.fromkeys(u for u in before if u not in now))
+    # A URL replaced in an entry is one edit, paired as changes.md pairs it (same entry, same kind).
+    edited = edited_urls(compute_changes(snapshot, previous))
+    paired = {u for _, _, old_url, new_url in edited for u in (old_url, new_url)}
+    added = [u for u in now if u not in before and u not in paired]
+    removed = list(dict.fromkeys(u for u in before if u not in now and u not in paired))
     counted = [
         (len(newly_broken), "broken"),
         (len(moved), "moved"),
         (len(recovered), "recovered"),
         (len(unverified), "unverified"),
+        (len(edited), "URL edited" if len(edited) == 1 else "URLs edited"),
         (len(added), "link added" if len(added) == 1 else "links added"),
         (len(removed), "link removed" if len(removed) == 1 else "links removed"),
     ]
@@ -207,6 +212,10 @@ def commit_message(snapshot: Snapshot, previous: Snapshot | None) -> str:
         ("Newly broken", [named(u) for u in newly_broken]),
         ("Moved", [named(u, f" -> {now[u].result.final_url or '?'}") for u in moved]),
         ("Recovered", [named(u) for u in recovered]),
+        (
+            "Edited in the registry",
+            [f"{old} -> {new} ({', '.join(e.name for e in entries)})" for entries, _, old, new in edited],
+        ),
     )
     for title, lines in listed:
         if lines:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import difflib
 import hashlib
 import ipaddress
+import re
+import socket
 import types
 import typing
 from collections.abc import Iterable
@@ -341,14 +343,23 @@ def guard_refusal(url: str) -> str | None:
     if host in _LOCAL_NAMES or host.endswith(".localhost"):
         return f"{host} is this machine"
     try:
-        ip = ipaddress.ip_address(host.split("%", 1)[0])
+        ip: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(host.split("%", 1)[0])
+        shown = host
     except ValueError:
-        return None
+        # The resolver reads 127.1, 2130706433, 0x7f.1 and 017700000001 as 127.0.0.1 (inet_aton's forms),
+        # so the guard refuses them at run time: say so here too. inet_aton parses; it never resolves.
+        if not re.fullmatch(r"[0-9a-fx.]+", host) or not any(c.isdigit() for c in host):
+            return None
+        try:
+            ip = ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            return None
+        shown = f"{host} ({ip})"
     why = non_public_reason(ip)
     if why is None:
         return None
     what = "not a public address" if why.startswith("not ") else f"{'an' if why[0] in 'aeiou' else 'a'} {why} address"
-    return f"{host} is {what}"
+    return f"{shown} is {what}"
 
 
 def _warnings(registry: Registry, root: yaml.Node) -> list[tuple[int, str]]:

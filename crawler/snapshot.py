@@ -272,7 +272,7 @@ def render_reports(
         "broken-links.json": render_broken_json(snapshot, confirm_after=confirm_after),
         "broken-links.md": render_broken_markdown(snapshot, confirm_after=confirm_after),
         "changes.md": render_changes(snapshot, previous),
-        "index.html": render_index_html(snapshot, history),
+        "index.html": render_index_html(snapshot, history, confirm_after=confirm_after),
         "leaderboard.md": render_leaderboard(snapshot, confirm_after=confirm_after),
         "registry.enriched.yaml": render_enriched_yaml(snapshot, registry_text),
     }

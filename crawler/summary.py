@@ -9,6 +9,8 @@ it stays one string to copy). Strings from the network are shown escaped, never 
 
 from __future__ import annotations
 
+import re
+import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TextIO
 
@@ -21,7 +23,9 @@ from crawler.progress import STATUS_STYLE, format_duration, isatty, printable
 from crawler.render.columns import UNVERIFIABLE_TEXT
 from crawler.render.counts import link_counts
 
-__all__ = ["BrokenLine", "broken_lines", "render_summary", "summary_notes"]
+__all__ = ["BrokenLine", "broken_lines", "note_lines", "render_summary", "summary_notes"]
+
+_URL = re.compile(r"https?://[^\s<>\"'`]+")
 
 # (url, reason) or (url, reason, names of the entries citing it)
 BrokenLine = tuple[str, str] | tuple[str, str, Sequence[str]]
@@ -59,6 +63,28 @@ def render_summary(
         stream.write(_summary_plain(summary, elapsed, broken, max_broken, full_list))
         stream.write("".join(printable(note) + "\n" for note in notes))
         stream.flush()
+
+
+def note_lines(notice: str, width: int | None = None) -> list[str]:
+    """``note: ...`` lines for *notice*, each URL in it moved to a line of its own as a footnote.
+
+    ``first: https://host/path: could not connect`` becomes ``first: [1]: could not connect`` then
+    ``  [1] https://host/path``, so the sentence can wrap between words (at *width* columns, when
+    given: the terminal's) and a URL is never split.
+    """
+    urls: list[str] = []
+
+    def footnote(match: re.Match[str]) -> str:
+        url = match.group(0)
+        tail = ""
+        while url and (url[-1] in ".,;:" or (url[-1] == ")" and url.count(")") > url.count("("))):
+            url, tail = url[:-1], url[-1] + tail
+        urls.append(url)
+        return f"[{len(urls)}]{tail}"
+
+    text = f"note: {_URL.sub(footnote, printable(notice))}"
+    lines = textwrap.wrap(text, width, subsequent_indent="  ", break_long_words=False) if width else [text]
+    return [*lines, *(f"  [{i}] {url}" for i, url in enumerate(urls, start=1))]
 
 
 def summary_notes(snapshot: Snapshot) -> list[str]:

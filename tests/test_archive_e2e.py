@@ -130,8 +130,12 @@ def test_the_archived_copy_is_shown_wherever_the_broken_link_is(tmp_path, web, c
     assert f"accept it with --accept-archived {web.url('/missing')}" in capsys.readouterr().err
 
 
-def test_a_failing_archive_leaves_the_field_empty_with_one_notice_and_exit_0(tmp_path, web, monkeypatch, capsys):
-    """CDX answering 503: the run exits 0, the gone repo has no archive, and one note says why."""
+@pytest.mark.parametrize("quiet", [["-q"], []])
+def test_a_failing_archive_leaves_the_field_empty_with_one_notice_and_exit_0(
+    tmp_path, web, monkeypatch, capsys, caplog, quiet
+):
+    """CDX answering 503: the run exits 0, the gone repo has no archive, and one note says why (the lookups'
+    own lines are for -v: at the default verbosity too, the note is the only line naming the archive)."""
     world = _archives(web)
     world.visits.pop(GONE)  # Software Heritage answers "not archived"; the Wayback Machine is then asked
     world.script("cdx", 503, {"error": "down"}, times=50)
@@ -141,12 +145,16 @@ def test_a_failing_archive_leaves_the_field_empty_with_one_notice_and_exit_0(tmp
         for name in ("GITHUB_TOKEN", "GH_TOKEN", "HF_TOKEN"):
             monkeypatch.delenv(name, raising=False)
         registry = _registry(tmp_path, web)
-        code = main(["run", "--registry", str(registry), "--out", str(tmp_path / "out"), "--allow-private", "-q"])
+        caplog.set_level(logging.DEBUG)
+        code = main(["run", "--registry", str(registry), "--out", str(tmp_path / "out"), "--allow-private", *quiet])
     err = capsys.readouterr().err
     assert code == 0
     assert _links(tmp_path / "out")[GONE]["archive"] is None
     notes = [line for line in err.splitlines() if line.startswith("note:")]
     assert len(notes) == 1 and "the Wayback Machine: 1 of its archive lookups failed" in notes[0], err
+    assert [line for line in err.splitlines() if "Wayback Machine" in line] == notes, err
+    lookups = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO and "Wayback" in r.getMessage()]
+    assert lookups == [], lookups  # logged at INFO, they would print at the default verbosity
 
 
 def test_rate_limits_stop_each_archive_for_the_run(tmp_path, web):

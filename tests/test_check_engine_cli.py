@@ -117,3 +117,37 @@ def test_pages_only_checks_the_page_instead_of_asking_the_api(tmp_path, monkeypa
     capsys.readouterr()
     assert via_api and all(path.startswith("/api/") for path in via_api)
     assert as_page and set(as_page) == {"/datasets/org/med-qa"}
+
+
+@pytest.mark.parametrize(
+    ("raw", "url"),
+    [
+        ("https://web.archive.org`:", "https://web.archive.org"),
+        ("https://example.org/a]", "https://example.org/a"),
+        ("https://example.org/[a]", "https://example.org/[a]"),
+    ],
+)
+def test_url_lists_lose_a_trailing_colon_and_unbalanced_bracket(raw, url):
+    """'`:' after a URL in prose and an unbalanced ']' are debris; a balanced bracket stays."""
+    assert clean_url(raw) == url
+
+
+def test_the_readme_grep_example_yields_only_real_urls(monkeypatch, capsys):
+    """The README's own `grep -o 'https://[^ )]*' README.md` output: every line kept is a URL with a host; the
+    grep pattern itself, a bare `https://` and `<placeholder>` URLs are skipped with a warning naming the line."""
+    import io
+    import re
+    from pathlib import Path
+    from urllib.parse import urlsplit
+
+    from crawler.cli.check import read_urls_file
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    grepped = "".join(m + "\n" for m in re.findall(r"https://[^ )\n]*", readme))  # grep -o: line by line
+    monkeypatch.setattr("sys.stdin", io.StringIO(grepped + "https://[^\nhttps://`\nhttps://x.org/<url>`.\n"))
+    urls = read_urls_file("-")
+    assert urls and all(urlsplit(u).hostname and not re.search(r"[`<>\\\s]", u) for u in urls)
+    assert "https://github.com/microsoft/BioGPT" in urls
+    err = capsys.readouterr().err
+    assert "<stdin>:" in err and "warning: not a URL, skipped: https://[^" in err
+    assert "not a URL, skipped: https://x.org/<url>`." in err

@@ -19,6 +19,7 @@ from crawler.gh_actions import (
     step_summary,
 )
 from crawler.models import ArchiveCopy, EntryRecord, LinkKind, LinkRecord, LinkResult, LinkStatus, Snapshot
+from crawler.render.changes import render_changes
 
 NOW = datetime(2026, 3, 2, 4, 17, tzinfo=UTC)
 HOSTILE_NAME = "@octocat #1 <script>alert(1)</script> [x](javascript:alert(1)) \x1b[31m\u202eevil\n# Heading 😀"
@@ -249,7 +250,33 @@ def test_commit_message_counts_recoveries_additions_and_removals():
         entry("a", broken("https://a.org/1"), broken("https://a.org/2", failures=3), link("https://gone.org/"))
     )
     new = snapshot(entry("a", link("https://a.org/1"), broken("https://a.org/2", failures=4), link("https://new.org/")))
-    assert commit_message(new, old).splitlines()[0] == "reports: 1 recovered, 1 link added, 1 link removed"
+    assert commit_message(new, old).splitlines()[0] == "reports: 1 recovered, 1 URL edited"
+    other = snapshot(
+        entry("a", link("https://a.org/1"), broken("https://a.org/2", failures=4)), entry("b", link("https://b.org/"))
+    )
+    assert commit_message(other, old).splitlines()[0] == "reports: 1 recovered, 1 link added, 1 link removed"
+
+
+def test_commit_message_reports_a_url_edited_as_changes_md_does():
+    """A URL replaced in an entry is '1 URL edited' (old -> new in the body), as changes.md lists it."""
+    old = snapshot(entry("a", link("https://old.org/x"), link("https://keep.org/")))
+    new = snapshot(entry("a", link("https://new.org/x"), link("https://keep.org/")))
+    subject, _, body = commit_message(new, old).partition("\n\n")
+    assert subject == "reports: 1 URL edited"
+    assert "Edited in the registry:\n- https://old.org/x -> https://new.org/x (A)" in body
+    assert "https://old.org/x → https://new.org/x" in render_changes(new, old)
+
+
+def test_a_url_edited_in_two_entries_is_one_edit_everywhere():
+    """The same URL replaced in two entries is '1 URL edited' naming both, in the commit message and changes.md."""
+    old = snapshot(entry("a", link("https://old.org/x")), entry("b", link("https://old.org/x")))
+    new = snapshot(entry("a", link("https://new.org/x")), entry("b", link("https://new.org/x")))
+    subject, _, body = commit_message(new, old).partition("\n\n")
+    assert subject == "reports: 1 URL edited"
+    assert body.count("https://old.org/x -> https://new.org/x") == 1 and "https://new.org/x (A, B)" in body
+    changes = render_changes(new, old)
+    assert "## URLs edited in the registry (1)" in changes
+    assert "- A (`a`), B (`b`), repository: https://old.org/x → https://new.org/x" in changes
 
 
 def test_commit_message_when_only_metadata_changed():

@@ -162,6 +162,16 @@ def test_corpus_columns_archive_copies_and_stale_markers_are_visible(corpus_page
     assert problems == []
 
 
+def test_link_notes_wrap_between_words(corpus_page):
+    """A link's note (the address guard's reason) wraps at spaces, not mid-word; only a long URL may break anywhere."""
+    tab, problems = corpus_page
+    style = tab.eval_on_selector(
+        "#entry-pubmedqa .links li", "li => [getComputedStyle(li).wordBreak, getComputedStyle(li).overflowWrap]"
+    )
+    assert style == ["normal", "anywhere"]
+    assert problems == []
+
+
 def test_filters_by_access_and_licence(corpus_page):
     """The access box keeps rows with a data link of that access; the licence box those with that data licence."""
     tab, problems = corpus_page

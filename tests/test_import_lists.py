@@ -320,15 +320,19 @@ def test_real_bullet_list_keeps_every_link_with_its_category():
 
 
 def test_real_mixed_list_lists_tables_and_bullets():
-    """Healthcare-Foundation-Models: two tables and bullets; --bullets reads every bulleted URL."""
+    """Healthcare-Foundation-Models, a bulleted awesome-list with two small tables: by default its 412 bulleted
+    links are read (more than both tables hold), --table 1 reads the first table."""
     text = (DATA / "awesome-healthcare-foundation-models.md").read_text(encoding="utf-8")
     default = parse_markdown(text, source_file="hfm.md")
     assert default.tables == [
-        "table 1: line 474, 2 columns, 10 rows, 10 links (under 'Open Source') (chosen)",
+        "table 1: line 474, 2 columns, 10 rows, 10 links (under 'Open Source')",
         "table 2: line 488, 2 columns, 4 rows, 4 links (under 'Private or Upon Approval')",
-        "bulleted list: 279 items with links, 412 links",
+        "bulleted list: 279 items with links, 412 links (chosen)",
     ]
-    assert _urls(default) == _table_urls(text, 474)
+    assert _urls(default) == _bullet_urls(text)
+    assert _urls(parse_markdown(text, source_file="hfm.md", table=1)) == _table_urls(text, 474)
+    with_columns = parse_markdown(text, source_file="hfm.md", columns={"Description": "extra"})
+    assert _urls(with_columns) == _table_urls(text, 474)  # --columns names a table's headers: the table is read
     bullets = parse_markdown(text, source_file="hfm.md", bullets=True)
     assert _urls(bullets) == _bullet_urls(text)
     chimed = next(e for e in bullets.entries if e.name == "ChiMed-GPT")  # an item continued on the next line
@@ -376,6 +380,49 @@ def test_cli_warns_and_exits_0_without_a_link_column(tmp_path):
     assert "t.md: warning: no column holds links" in out.stderr and "--columns code=HEADER" in out.stderr
     bad = _cli("import", "t.md", "--columns", "code", cwd=tmp_path)
     assert bad.returncode == 2 and "--columns: 'code' is not ROLE=HEADER" in bad.stderr
+
+
+def test_cli_does_not_warn_when_the_links_are_in_the_name_column(tmp_path):
+    """A table whose only links are its names (a list of datasets) imports them with no 'no link column' warning."""
+    (tmp_path / "d.md").write_text("| Dataset | Description |\n|---|---|\n| [A](https://a.example.org/) | x |\n",
+                                   encoding="utf-8")
+    out = _cli("import", "d.md", cwd=tmp_path)
+    assert out.returncode == 0 and "1 rows, 1 links (1 dataset)" in out.stderr
+    assert "warning" not in out.stderr
+
+
+def test_text_columns_keep_marks_and_placeholders_as_written():
+    """'x', '✗' and '-' in a column with no role are data (a survey's feature marks): kept in extra, not dropped."""
+    text = ("| Model | CP | IFT | Backbone | Code |\n|-|:-:|:-:|-|-|\n"
+            "| A | x | ✗ | - | https://github.com/a/a |\n| B |  | ✓ | T5 | https://github.com/b/b |\n")
+    result = parse_markdown(text, source_file="s.md")
+    assert result.entries[0].extra == {"CP": "x", "IFT": "✗", "Backbone": "-"}
+    assert result.entries[1].extra == {"IFT": "✓", "Backbone": "T5"}
+
+
+def test_cli_reads_an_awesome_list_with_side_tables_as_bullets(tmp_path):
+    """A bulleted list holding more links than its tables is read by default, and stderr says how to read a table."""
+    (tmp_path / "hfm.md").write_text((DATA / "awesome-healthcare-foundation-models.md").read_text(encoding="utf-8"),
+                                     encoding="utf-8")
+    out = _cli("import", "hfm.md", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "hfm.md: bulleted list: 279 items with links, 412 links (chosen)" in out.stderr
+    assert "note: the bulleted list was read (it holds more links than the tables); --table N reads a table" in out.stderr
+    assert "warning" not in out.stderr
+
+
+def test_cli_errors_name_the_file_as_given(tmp_path):
+    """An empty file, a missing table and a binary file exit 2 with one sentence naming the path given."""
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "empty.md").write_text("", encoding="utf-8")
+    (tmp_path / "sub" / "bin.md").write_bytes(b"\xff\xfe\x00\x81binary")
+    empty = _cli("import", "sub/empty.md", cwd=tmp_path)
+    assert empty.returncode == 2 and empty.stderr.startswith("sub/empty.md:1: no Markdown table found")
+    no_table = _cli("import", "sub/empty.md", "--table", "2", cwd=tmp_path)
+    assert no_table.returncode == 2 and "sub/empty.md:1: there is no table 2" in no_table.stderr
+    binary = _cli("import", "sub/bin.md", cwd=tmp_path)
+    assert binary.returncode == 2 and "sub/bin.md: not UTF-8 text" in binary.stderr
+    assert "Traceback" not in empty.stderr + no_table.stderr + binary.stderr
 
 
 def test_cli_reads_the_bullets_or_a_chosen_table(tmp_path):

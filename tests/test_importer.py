@@ -266,3 +266,72 @@ def test_cli_import_errors_are_one_line(tmp_path):
     plain = _cli("import", "plain.md", cwd=tmp_path)
     assert plain.returncode == 2 and "plain.md:1: no Markdown table found" in plain.stderr
     assert "Traceback" not in missing.stderr + plain.stderr
+
+
+def test_reference_style_links_resolve_in_tables_and_bullets():
+    """`[paper][p1]`, `[Name][a]` and the shortcut `[Beta]` resolve with the file's `[ref]: url` definitions,
+    as GitHub renders them; a `[Venue, Year]` tag with no definition stays a tag."""
+    table = ("| Model | Paper |\n|-|-|\n| A | [paper][p1] |\n| B | [P1] |\n\n"
+             "[p1]: https://arxiv.org/abs/2301.00001\n")
+    result = parse_markdown(table, source_file="t.md")
+    assert [[lk.url for lk in e.links] for e in result.entries] == [["https://arxiv.org/abs/2301.00001"]] * 2
+    assert result.problems == []
+    bullets = ("# L\n\n## Models\n\n- [Alpha][a] - a model\n- [Beta] - b\n"
+               "- [ACL, 2024] **Gamma**: [paper](https://arxiv.org/abs/3)\n\n"
+               "[a]: https://github.com/o/alpha\n[beta]: https://huggingface.co/o/beta\n")
+    items = parse_markdown(bullets, source_file="b.md").entries
+    assert [(e.name, [lk.url for lk in e.links]) for e in items] == [
+        ("Alpha", ["https://github.com/o/alpha"]),
+        ("Beta", ["https://huggingface.co/o/beta"]),
+        ("Gamma", ["https://arxiv.org/abs/3"]),
+    ]
+    assert items[2].extra == {"Tag": "ACL, 2024"}
+
+
+def test_a_badge_linking_to_the_code_link_is_not_a_second_link():
+    """A stars badge `[![stars](shields)](repo)` in another column is the same repository link: kept once."""
+    badge = "[![s](https://img.shields.io/github/stars/o/c)](https://github.com/o/c)"
+    text = f"| Model | Code | Stars |\n|-|-|-|\n| C | <https://github.com/o/c> | {badge} |\n"
+    entry = parse_markdown(text, source_file="t.md").entries[0]
+    assert [(lk.url, lk.column) for lk in entry.links] == [("https://github.com/o/c", "Code")]
+
+
+@pytest.mark.parametrize("header", ["Dataset", "数据集", "Training corpus"])
+def test_a_dataset_column_of_a_model_table_is_its_data_column(header):
+    """Beside the model-name column, a 'Dataset' / '数据集' column of links is the data column (its GitHub links
+    are data links, shown with corpus health), not a second name demoted to an extra field."""
+    text = (f"| Model | {header} | Code |\n|-|-|-|\n"
+            "| A | [MedQA](https://github.com/jind11/MedQA) | https://github.com/a/a |\n")
+    result = parse_markdown(text, source_file="t.md")
+    assert result.source.roles[header] == "data"
+    medqa = next(lk for lk in result.entries[0].links if "MedQA" in lk.url)
+    assert medqa.kind.value == "data" and medqa.column == header
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["M1", "No", "on", "Yes", "e5", "A (B)", "a/b", "https://github.com/o/r", "https://x.org/a:", "True", "null",
+     "https://x.org/?q=1&b=2#frag", "https://a.b/{x}", "Med-PaLM 2", "v1.0", "A-", "e.g. this", "2023-05", "~"],
+)
+def test_plain_scalars_written_without_the_parser_read_back_unchanged(value):
+    """The output's fast path for URLs and plain words never writes a scalar YAML would read differently."""
+    from crawler.importer.output import _scalar
+
+    assert yaml.safe_load(f"k: {_scalar(value)}") == {"k": value}
+
+
+def test_a_big_table_imports_every_row():
+    """1,000 rows import with all 3,000 links (no list markers and no reference definitions: no full parse)."""
+    rows = "".join(f"| M{i} | [c](https://github.com/o/r{i}) | [w](https://huggingface.co/o/m{i}) | "
+                   f"[p](https://arxiv.org/abs/{i}) |\n" for i in range(1000))
+    result = parse_markdown("| Model | Code | Weights | Paper |\n|-|-|-|-|\n" + rows, source_file="big.md")
+    assert len(result.entries) == 1000 and sum(len(e.links) for e in result.entries) == 3000
+
+
+def test_a_leading_paper_link_does_not_name_a_bulleted_item():
+    """`* [[Paper]](url) **X-Model**: title` is X-Model (the [Paper] link says its kind); `- [Name](url)` stays Name."""
+    text = ("# T\n\n## Models\n\n* [[Paper]](https://arxiv.org/abs/1) **X-Model**: a title\n"
+            "- [Code](https://github.com/o/c) Y-Model - desc\n- [Zeta](https://github.com/o/z) - desc\n")
+    entries = parse_markdown(text, source_file="b.md").entries
+    assert [(e.name, e.description) for e in entries] == [("X-Model", "a title"), ("Y-Model", "desc"), ("Zeta", "desc")]
+    assert entries[0].links[0].kind.value == "paper" and entries[0].links[0].label == "Paper"

@@ -151,3 +151,26 @@ def test_moves_to_and_from_unverified_and_new_causes():
         if link.url == tianchi:
             link.result.cause = "rate-limited"
     assert [link.url for link, _, _ in compute_changes(third, second).cause_changes] == [tianchi]
+
+
+def test_a_repository_licence_change_is_reported_once():
+    """A GitHub repository whose licence changed (in its metadata and its link's meta) is listed under Licence
+    changes only, not a second time as a corpus change."""
+    from crawler.models import LinkMeta
+
+    first, second, _ = f.three_runs()
+    after = second.model_copy(deep=True)
+    link = next(link for _, link in after.links() if link.github is not None and not link.github.stale)
+    before = next(lk for _, lk in first.model_copy(deep=True).links() if lk.url == link.url)
+    assert before.github is not None
+    before.github.license, link.github.license = "MIT", "Apache-2.0"
+    at = after.generated_at
+    before.meta = LinkMeta(source="github", license="MIT", fetched_at=at)
+    link.meta = LinkMeta(source="github", license="Apache-2.0", fetched_at=at)
+    previous = first.model_copy(deep=True)
+    for _, lk in previous.links():
+        if lk.url == link.url:
+            lk.github, lk.meta = before.github, before.meta
+    changes = compute_changes(after, previous)
+    assert (link.github.full_name, "MIT", "Apache-2.0") in changes.licence_changes
+    assert not [what for lk, _, what in changes.corpus if lk.url == link.url and what.startswith("licence")]

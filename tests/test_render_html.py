@@ -6,6 +6,7 @@ from datetime import date
 
 import snapshot_factory as f
 
+from crawler.models import LinkStatus
 from crawler.render.html import render_index_html, sparkline_svg
 
 
@@ -68,3 +69,15 @@ def test_unverifiable_host_is_said_once_and_never_ticked():
     row = html[html.index('id="entry-med-chatglm"') : html.index('id="entry-med-chatglm-again"')]
     assert "🔒" in row and "login required, existence not verifiable" in row
     assert '<span class="access ac-login"' in row
+
+
+def test_a_broken_link_reads_gone_only_once_confirmed():
+    """Failing for the first time reads 'failing since DATE, not yet confirmed' (as broken-links.md keeps it apart);
+    after confirm_after failing runs in a row it reads 'gone'."""
+    first = f.snapshot(1)
+    snap = first.model_copy(deep=True)
+    link = next(lk for _, lk in snap.links())
+    link.result = link.result.model_copy(update={"status": LinkStatus.BROKEN, "reason": "Not Found"})
+    link.consecutive_failures, link.failing_since = 1, date(2024, 1, 1)
+    assert "failing since 2024-01-01, not yet confirmed" in render_index_html(snap)
+    assert '<span class="note gone">gone</span>' in render_index_html(snap, confirm_after=1)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 import snapshot_factory as f
 
-from crawler.importer import markdown_to_registry_yaml
+from crawler.importer import markdown_to_registry_yaml, parse_markdown
 from crawler.models import (
     Access,
     ArchiveCopy,
@@ -132,7 +132,8 @@ def test_imported_list_keeps_its_own_headers_and_every_cell_under_its_header():
     assert "archived" in row["最近提交 Last commit"]
     row = dict(zip(header, cmd, strict=True))
     assert row["Data"] == "天池 https://tianchi.aliyun.com/dataset/90163 zenodo https://zenodo.org/records/1"
-    assert row["Backbone"] == row["Paper"] == row["Code"] == ""
+    assert row["Backbone"] == "-"  # a text column keeps the source's own placeholder
+    assert row["Paper"] == row["Code"] == ""
 
 
 def test_data_access_shows_hf_counts_gating_licence_size_and_staleness():
@@ -184,3 +185,28 @@ def test_a_bulleted_list_keeps_category_name_description_and_links():
     assert header[:4] == ["Category", "Name", "Description", "Links"]
     assert row[:4] == ["Models", "Med-PaLM https://sites.research.google/med-palm/", "Google's model",
                        "Code https://github.com/a/b"]
+
+
+def test_a_label_that_is_the_url_is_not_written_twice():
+    """A link whose label is its own URL (an autolink `<url>` in a hand-written registry) shows the URL once."""
+    text = """version: 1
+source:
+  columns: [Model, Code]
+  roles: {"Model": name, "Code": code}
+entries:
+  - id: c
+    name: C
+    links:
+      - url: https://github.com/o/c
+        kind: repository
+        label: https://github.com/o/c
+        column: Code
+"""
+    registry, _ = parse_registry(text, "registry.yaml")
+    url = "https://github.com/o/c"
+    outcomes = {url: Outcome(result=LinkResult(url=url, status=LinkStatus.OK, reason="r", checked_at=T))}
+    snap = build_snapshot(registry, registry_path="registry.yaml", registry_sha256="0" * 64, outcomes=outcomes,
+                          previous=None, now=T, tool_version="test")
+    header, _, row = _table(render_leaderboard(snap))
+    assert dict(zip(header, row, strict=True))["Code"] == url
+    assert parse_markdown("| M | Code |\n|-|-|\n| C | <https://github.com/o/c> |\n").entries[0].links[0].label is None

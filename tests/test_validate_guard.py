@@ -40,6 +40,13 @@ entries:
         ("http://metadata.google.internal/computeMetadata/v1/", "metadata.google.internal is a cloud metadata service"),
         ("https://github.com/a/b", None),
         ("http://8.8.8.8/", None),
+        # the resolver's inet_aton forms, which `run` refuses once resolved to 127.0.0.1 / 169.254.169.254
+        ("http://127.1/", "127.1 (127.0.0.1) is a loopback address"),
+        ("http://2130706433/", "2130706433 (127.0.0.1) is a loopback address"),
+        ("http://0x7f.1/", "0x7f.1 (127.0.0.1) is a loopback address"),
+        ("http://0xa9fea9fe/", "0xa9fea9fe (169.254.169.254) is a cloud metadata address"),
+        ("http://1.2.3/", None),
+        ("http://cafe1.example/", None),
     ],
 )
 def test_guard_refusal_without_dns(url, why):

@@ -9,10 +9,13 @@ rule is ``run``'s: no HTTP answer at all in the whole run is exit 3.
 from __future__ import annotations
 
 import argparse
+import shutil
+import re
 import sys
 import time
 from collections import Counter
 from pathlib import Path
+from urllib.parse import urlsplit
 from typing import TYPE_CHECKING
 
 from crawler.cli.common import add_crawl_options, add_fail_on, add_verbosity, new_parser
@@ -61,7 +64,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def read_urls_file(name: str) -> list[str]:
-    """The URLs in *name* ('-' for stdin): one a line, blank lines and ``#`` comments skipped."""
+    """The URLs in *name* ('-' for stdin): one a line, blank lines and ``#`` comments skipped.
+
+    Each line is cleaned of Markdown debris (``clean_url``); a line that is still not a URL
+    (no host, a host with characters no host has, a ``<placeholder>``: what ``grep -o`` picks
+    up from a README's prose and code) is skipped with a warning naming its line, so that it is
+    not reported as a broken link.
+    """
     if name == "-":
         text = sys.stdin.read()
     else:
@@ -70,27 +79,57 @@ def read_urls_file(name: str) -> list[str]:
         except (OSError, UnicodeDecodeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             raise UsageError(f"{name}: cannot read the URL list: {reason}") from None
-    lines = (line.strip() for line in text.splitlines())
-    return [url for line in lines if line and not line.startswith("#") and (url := clean_url(line))]
+    where = "<stdin>" if name == "-" else name
+    urls = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#") or not (url := clean_url(line)):
+            continue
+        if _not_a_url(url):
+            print(f"{where}:{number}: warning: not a URL, skipped: {_printable(line)}", file=sys.stderr)
+            continue
+        urls.append(url)
+    return urls
 
 
-_TRAILING = "`'\";.,>"  # what Markdown and prose leave after a URL grep -o picked up
+_TRAILING = "`'\";.,>:"  # what Markdown and prose leave after a URL grep -o picked up
+_HOST = re.compile(r"^(?:[\w\-]+(?:\.[\w\-]+)*\.?|\[[0-9A-Fa-f:.]+\])$")  # a name or a bracketed IPv6 address
 
 
 def clean_url(text: str) -> str:
-    """*text* without the Markdown around a URL: ``<url>``, ```url```, ``url).``, ``url;``, ``url,``.
+    """*text* without the Markdown around a URL: ``<url>``, ```url```, ``url).``, ``url;``, ``url,``, ``url`:``.
 
-    A closing parenthesis is only debris when unbalanced (``/wiki/Foo_(bar)`` keeps it).
+    A closing parenthesis or bracket is only debris when unbalanced (``/wiki/Foo_(bar)`` keeps it).
     """
     url = text.strip().strip("`'\"")
     if url.startswith("<"):
         url = url[1:].split(">", 1)[0]
     while url:
-        if url[-1] in _TRAILING or url[-1] == ")" and url.count(")") > url.count("("):
+        last = url[-1]
+        if last in _TRAILING or (last == ")" and url.count(")") > url.count("(")) or (
+            last == "]" and url.count("]") > url.count("[")
+        ):
             url = url[:-1]
         else:
             break
     return url
+
+
+def _not_a_url(url: str) -> bool:
+    """Whether a cleaned list line is plainly not a web address (``https://[^``, ``https://``, ``<url>``)."""
+    if "://" not in url:
+        return False  # a bare name: the checker says what is wrong with it
+    if any(c in url for c in "<>`\\ "):
+        return True
+    try:
+        host = urlsplit(url).netloc.rpartition("@")[2]
+    except ValueError:
+        return True
+    if host.startswith("["):
+        host = host[: host.find("]") + 1] if "]" in host else host
+    else:
+        host = host.partition(":")[0]
+    return not _HOST.match(host)
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -119,8 +158,12 @@ def handle(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     results, notices = anyio.run(_check, list(dict.fromkeys(urls)), settings, options, args.pages_only)
     elapsed = time.perf_counter() - started
+    if notices:
+        from crawler.summary import note_lines  # rich: only when there is a note to print
+    width = shutil.get_terminal_size().columns if sys.stderr.isatty() else None
     for notice in notices:
-        print(f"note: {notice}", file=sys.stderr)
+        for line in note_lines(notice, width):
+            print(line, file=sys.stderr)
     ordered = list(results.values())
     if args.json:
         data = TypeAdapter(list[LinkResult]).dump_json(ordered) + b"\n"

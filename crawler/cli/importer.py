@@ -18,12 +18,13 @@ EXAMPLES = """\
   python -m crawler import README.md --columns "model=Model Weight,data=Data,extra=Backbone"
 
 Tables: every GitHub-flavoured form (any dash count, alignment colons, escaped pipes, no outer
-pipes). By default the table with the most links is read (the bulleted items when no table has
-links); every table and the bulleted list found are listed on stderr. Columns get roles from
-their headers (English or Chinese: model/模型, code/GitHub/代码, weights/checkpoint/权重,
-data/dataset/数据, paper/论文, date/日期, licence/许可) and from their links' hosts; --columns ROLE=HEADER overrides (roles:
-name description code model data training paper date license link category extra). A column with
-no role is kept as an `extra` field. The mapping, the counts per link kind and every cell that
+pipes). By default the table with the most links is read; the bulleted items when no table has
+links or they hold more links than all the tables together; every table and the bulleted list
+found are listed on stderr. Columns get roles from their headers (English or
+Chinese: model/模型, code/GitHub/代码, weights/checkpoint/权重, data/dataset/数据, paper/论文,
+date/日期, licence/许可) and from their links' hosts; --columns ROLE=HEADER overrides (roles:
+name description code model data training paper date license link category extra). A column
+with no role is kept as an `extra` field. The mapping, the counts per link kind and every cell that
 could not be read (with its line) are printed on stderr. URLs cleaned of Markdown debris get a
 '# corrected:' comment. Then run `python -m crawler validate --registry registry.yaml`.
 """
@@ -44,7 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     from crawler.files import atomic_write_text
-    from crawler.importer import link_columns, parse_columns_option, parse_markdown, render_registry_yaml
+    from crawler.importer import parse_columns_option, parse_markdown, render_registry_yaml
     from crawler.registry import display_path, parse_registry
 
     source: Path = args.file
@@ -64,7 +65,8 @@ def handle(args: argparse.Namespace) -> int:
     if output is not None and output.exists() and not args.force:
         raise UsageError(f"{output}: already exists; pass --force to overwrite it")
 
-    imported = parse_markdown(text, source_file=source.name, table=args.table, columns=columns, bullets=args.bullets)
+    imported = parse_markdown(text, source_file=source.name, table=args.table, columns=columns, bullets=args.bullets,
+                              where=str(source))
     result = render_registry_yaml(imported)
     shown = display_path(output) if output is not None else "<stdout>"
     registry, _ = parse_registry(result, shown)  # the importer's output must load; RegistryError if not
@@ -88,9 +90,12 @@ def handle(args: argparse.Namespace) -> int:
     bullets = next((t for t in imported.tables if t.startswith("bulleted list")), None)
     if args.quiet == 0 and bullets and not bullets.endswith("(chosen)"):
         print(f"{source}: note: a table was read; --bullets reads the bulleted list instead", file=err)
+    elif args.quiet == 0 and bullets and len(imported.tables) > 1:
+        print(f"{source}: note: the bulleted list was read (it holds more links than the tables); "
+              "--table N reads a table instead", file=err)
     for problem in imported.problems:
         print(f"{source}:{problem}", file=err)
-    if not link_columns(imported):
+    if not any(e.links for e in registry.entries):  # links in a name column count: nothing to warn about then
         print(f"{source}: warning: no column holds links, so nothing will be checked; name one with "
               "--columns code=HEADER (or data=, model=, paper=)", file=err)
     return 0

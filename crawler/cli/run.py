@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 
 from crawler.cli.common import (
@@ -72,7 +73,7 @@ def handle(args: argparse.Namespace) -> int:
     from crawler.progress import make_progress
     from crawler.render.counts import link_counts
     from crawler.settings import Settings
-    from crawler.summary import broken_lines, render_summary, summary_notes
+    from crawler.summary import broken_lines, note_lines, render_summary, summary_notes
     settings = Settings.from_env()
     options = RunOptions(
         registry_path=args.registry,
@@ -93,8 +94,10 @@ def handle(args: argparse.Namespace) -> int:
         result = run(options, settings, on_start=progress.start, on_result=progress.advance)
     finally:
         progress.close()
+    width = shutil.get_terminal_size().columns if sys.stderr.isatty() else None
     for notice in result.notices:
-        print(f"note: {notice}", file=sys.stderr)
+        for line in note_lines(notice, width):
+            print(line, file=sys.stderr)
     snapshot = result.snapshot
     if args.quiet == 0:
         render_summary(

@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import re
 import tomllib
+from typing import Any
 
 import yaml
 
 from crawler.errors import RegistryError
 from crawler.importer.bullets import BULLET_COLUMNS, bullet_rows
-from crawler.importer.cells import clean_url, parse_cell, plain_text, split_cells
+from crawler.importer.cells import clean_url, parse_cell, plain_text, references, split_cells
 from crawler.importer.entries import ImportResult, Row, add_row, mark_duplicates
 from crawler.importer.output import render_registry_yaml
-from crawler.importer.roles import LINK_ROLES, ROLES, assign_roles, classify_url, header_role
+from crawler.importer.roles import ROLES, assign_roles, classify_url, header_role
 from crawler.importer.tables import Table, find_tables
 from crawler.models import SourceInfo
 
@@ -62,22 +63,31 @@ def parse_columns_option(value: str) -> dict[str, str]:
     return out
 
 
-def parse_markdown(
+def parse_markdown(text: str, **options: Any) -> ImportResult:
+    """``_parse_markdown`` with the file's link reference definitions in force (``[x][ref]`` cells)."""
+    with references(text):
+        return _parse_markdown(text, **options)
+
+
+def _parse_markdown(
     text: str,
     *,
     source_file: str | None = None,
     table: int | None = None,
     columns: dict[str, str] | None = None,
     bullets: bool = False,
+    where: str | None = None,
 ) -> ImportResult:
     """Parse front matter and one list of *text*.
 
     The list is table number *table* (1-based, in file order) if given; else the table with the most
-    links (the first of equals); else, or with *bullets*, the bulleted items holding links. *columns*
+    links (the first of equals), unless the bulleted items hold more links than every table together;
+    else, or with *bullets*, the bulleted items holding links. *columns*
     maps headers to roles, overriding the automatic choice. Raises ``RegistryError`` naming the file
-    and line when there is no such table or no list at all, or an override names no header.
+    (*where*, default *source_file*) and line when there is no such table or no list at all, or an
+    override names no header.
     """
-    where = source_file or "<input>"
+    where = where or source_file or "<input>"  # errors name the file as the user gave it
     front_matter, title, body_start = _front_matter(text, where)
     lines = text.splitlines()
     tables = find_tables(lines, body_start)
@@ -96,9 +106,13 @@ def parse_markdown(
         chosen: Table | None = tables[table - 1]
     elif bullets:
         chosen = None
-    else:  # the table with the most links (the first of equals); the bullets only when no table has links
+    else:
+        # The table with the most links (the first of equals), unless the bulleted list holds more links
+        # than all the tables together: then the file is a bulleted awesome-list with a few side tables.
         with_links = [t for t in tables if t.link_count]
         chosen = max(with_links, key=lambda t: t.link_count) if with_links else None
+        if chosen is not None and not columns and bullet_links > sum(t.link_count for t in tables):
+            chosen = None  # (--columns names a table's headers: then a table is what the user means)
         if chosen is None and not rows and tables:
             chosen = max(tables, key=lambda t: len(t.rows))  # a table without links: imported, with a warning
     if chosen is not None:
@@ -187,7 +201,3 @@ def _front_matter(text: str, where: str) -> tuple[str | None, str | None, int]:
     block = m.group(0) if m.group(0).endswith("\n") else m.group(0) + "\n"
     return block, str(title) if title is not None else None, m.group(0).count("\n")
 
-
-def link_columns(result: ImportResult) -> list[str]:
-    """Headers of the columns whose role is a link role (empty: the warning case)."""
-    return [h for h, r in result.source.roles.items() if r in LINK_ROLES]

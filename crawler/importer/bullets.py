@@ -4,8 +4,9 @@ Read with markdown-it-py's block parser (CommonMark lists, ATX and setext headin
 skipped for free). Every list item holding an absolute http(s) link is an entry; its category is
 the path of headings above it (below the document's title) plus any link-less parent items.
 Nested items under an entry add their links to it (an awesome-list's "paper / code / weights"
-sub-bullets). The name is, in this order: the item's leading link text, its leading bold text,
-or its text up to ``:`` or `` - ``; a leading ``[Venue, Year]`` tag is kept as a field.
+sub-bullets). The name is, in this order: the item's leading link text (unless it only names a kind:
+``[Paper]``, ``[Code]``, ``[GitHub]`` ...), its leading bold text, or its text up to ``:`` or `` - ``;
+a leading ``[Venue, Year]`` tag is kept as a field.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from crawler.importer.cells import Cell, parse_cell, plain_text
+from crawler.importer.cells import Cell, is_reference, parse_cell, plain_text
 from crawler.importer.cells import _md as markdown
 from crawler.importer.entries import Row
 from crawler.importer.roles import CATEGORY, DESCRIPTION, LINK, NAME
@@ -21,8 +22,14 @@ from crawler.importer.roles import CATEGORY, DESCRIPTION, LINK, NAME
 __all__ = ["BULLET_COLUMNS", "bullet_rows"]
 
 BULLET_COLUMNS = {"Category": CATEGORY, "Tag": None, "Name": NAME, "Description": DESCRIPTION, "Links": LINK}
-_TAG = re.compile(r"^\s*\[((?:[^\[\]]|\[[^\]]*\])*)\](?!\()\s*")
+_TAG = re.compile(r"^\s*\[((?:[^\[\]]|\[[^\]]*\])*)\](?![(\[])\s*")  # not [text](url) nor [text][ref]
 _STRONG = re.compile(r"^\s*(\*\*|__)(.+?)\1\s*")
+_LIST_ITEM = re.compile(r"^[ \t>]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)", re.M)  # CommonMark list markers
+_GENERIC = re.compile(
+    r"^(paper|pdf|arxiv|code|github|repo|repository|project(?: page)?|homepage|website|demo|model|weights?|"
+    r"data|dataset|hf|hugging ?face|blog|论文|代码|项目|主页|模型|数据|数据集)$",
+    re.I,
+)
 _SEPARATOR = re.compile(r"\s*(?::|：|\s[-–—]\s)\s*")
 
 
@@ -72,7 +79,7 @@ def _name_parts(raw: str) -> tuple[str | None, str, str, Cell]:
     """(tag, name, description, parsed links cell) of one item's Markdown."""
     tag = None
     m = _TAG.match(raw)
-    if m and m.group(1).strip():
+    if m and m.group(1).strip() and not is_reference(m.group(1)):  # [Name] defined below is a link, not a tag
         tag, raw = plain_text(m.group(1)), raw[m.end() :]
     cell = parse_cell(raw)
     strong = _STRONG.match(raw)
@@ -80,6 +87,11 @@ def _name_parts(raw: str) -> tuple[str | None, str, str, Cell]:
         name = plain_text(strong.group(2)).strip(" :：")
         rest = parse_cell(raw[strong.end() :]).gaps[0] if cell.links else plain_text(raw[strong.end() :])
         return tag, name, rest.lstrip(":：-–— ").strip(), cell
+    generic = bool(cell.links) and bool(_GENERIC.match(cell.links[0].label or ""))
+    if cell.links and not cell.gaps[0] and generic and len(cell.gaps) > 1 and cell.gaps[1]:
+        # "* [[Paper]](url) **Name**: title": a leading [Paper] / [Code] link names its kind, not the item
+        parts = _SEPARATOR.split(cell.gaps[1], maxsplit=1)
+        return tag, parts[0].strip(), (parts[1] if len(parts) > 1 else "").strip(), cell
     if cell.links and not cell.gaps[0]:  # "- [Name](url) - description"
         name = cell.links[0].label or ""
         return tag, name, (cell.gaps[1] if len(cell.gaps) > 1 else "").lstrip(":：-–— ").strip(), cell
@@ -119,6 +131,8 @@ def _descendants(item: _Item) -> list[_Item]:
 
 def bullet_rows(text: str, body_start_line: int = 0) -> list[Row]:
     """One row per list item with a link (sub-items' links folded into their item), in file order."""
+    if not _LIST_ITEM.search(text):
+        return []  # no list at all: spare a 5,000-row table two full Markdown parses
     levels = [int(t.tag[1]) for t in markdown().parse(text) if t.type == "heading_open"]
     title_level = 1 if levels.count(1) == 1 else 0  # a single "# Title" names the list, it is no category
     rows: list[Row] = []

@@ -3,7 +3,8 @@
 Cells are parsed by markdown-it-py (CommonMark inline rules: links, autolinks, code spans,
 emphasis, escapes, raw HTML), not by regexes, so ``[[Github](url)]`` gives the label
 ``Github``, ``<a href="url">x</a>`` gives ``x`` and the URL, ``**bold**`` and backticks become
-plain text. Bare URLs in text (GFM's autolink extension, which markdown-it-py only offers with
+plain text, and ``[text][ref]`` resolves with the file's ``[ref]: url`` definitions
+(``references``). Bare URLs in text (GFM's autolink extension, which markdown-it-py only offers with
 the optional linkify-it-py) are found with one URL pattern and cleaned of trailing Markdown
 debris; every such cleaning is reported so nothing changes silently.
 """
@@ -11,16 +12,21 @@ debris; every such cleaning is reported so nothing changes silently.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 from html import unescape
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import normalizeReference
 from markdown_it.token import Token
 
 from crawler.models import check_http_url
 
-__all__ = ["CJK", "Cell", "Found", "clean_url", "parse_cell", "plain_text", "split_cells"]
+__all__ = ["CJK", "Cell", "Found", "clean_url", "is_reference", "parse_cell", "plain_text", "references", "split_cells"]
 
 CJK = "\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
 _BARE_URL = re.compile(rf"https?://[^\s<>\"'`{CJK}]+")
@@ -34,6 +40,25 @@ PLACEHOLDERS = {"", "-", "--", "—", "–", "/", "none", "n/a", "na", "null", "
 @lru_cache(maxsize=1)
 def _md() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": True})
+
+
+# The file's link reference definitions (``[p1]: https://...``), so that ``[paper][p1]`` in a cell
+# resolves as GitHub resolves it (CommonMark spec, "Link reference definitions"); set by ``references``.
+_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:", re.M)
+_REFERENCES: ContextVar[dict[str, Any] | None] = ContextVar("_REFERENCES", default=None)
+
+
+@contextmanager
+def references(document: str) -> Iterator[None]:
+    """While inside, ``parse_cell`` resolves reference-style links with *document*'s definitions."""
+    env: dict[str, Any] = {}
+    if _DEFINITION.search(document):  # a full parse only when there is a definition to find
+        _md().parse(document, env)
+    token = _REFERENCES.set(env.get("references") or None)
+    try:
+        yield
+    finally:
+        _REFERENCES.reset(token)
 
 
 @dataclass
@@ -59,6 +84,12 @@ class Cell:
     @property
     def empty(self) -> bool:
         return self.text.strip().lower() in PLACEHOLDERS
+
+
+def is_reference(label: str) -> bool:
+    """Whether ``[label]`` is a link by the file's reference definitions (not a ``[Venue, Year]`` tag)."""
+    refs = _REFERENCES.get()
+    return bool(refs) and normalizeReference(label) in refs  # type: ignore[operator]
 
 
 def clean_url(raw: str) -> str:
@@ -168,7 +199,8 @@ def plain_text(markdown: str) -> str:
 
 def parse_cell(cell: str) -> Cell:
     """Plain text and links of one cell of Markdown (see the module docstring for the rules)."""
-    tokens = _md().parseInline(cell.strip())
+    refs = _REFERENCES.get()
+    tokens = _md().parseInline(cell.strip(), {"references": refs} if refs else None)
     children = tokens[0].children if tokens and tokens[0].children else []
     links: list[Found] = []
     parts: list[str] = []  # the plain text, piece by piece
@@ -182,7 +214,7 @@ def parse_cell(cell: str) -> Cell:
             url = check_http_url(clean_url(raw))
         except ValueError:
             return False
-        links.append(Found(url, raw, label or None, markdown))
+        links.append(Found(url, raw, label if label and label not in (raw, url) else None, markdown))  # <url>: no label
         return True
 
     for kind, value, href in _segments(children):

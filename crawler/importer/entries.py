@@ -87,13 +87,16 @@ def add_row(result: ImportResult, row: Row, taken: set[str]) -> None:
             elif not cell.links and not cell.empty:  # kept as text, and shown: the column is for links
                 extra[header] = cell.text
                 result.problems.append(f"{row.line}: column {header!r}: no URL in {cell.text!r}")
-        elif role not in (NAME, DESCRIPTION, TRAINING, CATEGORY) and not cell.empty:
-            extra[header] = cell.text
+        elif role not in (NAME, DESCRIPTION, TRAINING, CATEGORY) and cell.text.strip():
+            extra[header] = cell.text  # "x", "✗" or "-" in a survey's feature column is data: kept as written
         for f in cell.links:
             if role == NAME and any(f.url == g.url for *_, g, _k, _h in found):
                 continue  # the name is a link to the row's own repository: one link is enough
             kind_role = DATA if role == NAME and dataset_list else role
-            found.append((_ORDER.get(role or "", 2), col, f, _kind(f, kind_role), header))
+            kind = _kind(f, kind_role)
+            if any(f.url == g.url and kind is k for *_, g, k, _h in found):
+                continue  # a stars badge linking to the code link again: validate would warn "cites twice"
+            found.append((_ORDER.get(role or "", 2), col, f, kind, header))
     links: list[Link] = []
     for j, (_o, _c, f, kind, header) in enumerate(found):
         # Inside prose the text before a bare URL is a sentence, not a label.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import yaml
 
@@ -11,8 +12,20 @@ from crawler.importer.entries import ImportResult
 __all__ = ["render_registry_yaml"]
 
 
+# Plain without asking the YAML parser (a 5,000-row list spent most of its time there): a URL with no
+# space, and a word or phrase of letters, digits and ._-/() that starts with a letter and is not one of
+# YAML 1.1's booleans or null (yaml.org/type/bool.html, yaml.org/type/null.html).
+_PLAIN_URL = re.compile(r"https?://[^\s\"'`{}\[\],]*[^\s\"'`{}\[\],:]")
+_PLAIN_WORDS = re.compile(r"[A-Za-z][\w.\-/() ]*[\w.)/]|[A-Za-z]")
+_NOT_PLAIN = {"y", "n", "yes", "no", "on", "off", "true", "false", "null"}
+
+
 def _scalar(value: object) -> str:
     """*value* as a one-line YAML scalar: plain when that reads back unchanged, else double-quoted."""
+    if isinstance(value, str) and (
+        _PLAIN_URL.fullmatch(value) or (_PLAIN_WORDS.fullmatch(value) and value.lower() not in _NOT_PLAIN)
+    ):
+        return value
     if isinstance(value, str) and "\n" not in value and value == value.strip() and value:
         try:
             if yaml.safe_load(f"k: {value}") == {"k": value}:

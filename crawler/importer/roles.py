@@ -129,6 +129,10 @@ def assign_roles(headers: list[str], columns: list[list[Cell]], overrides: dict[
         for i, role in enumerate(roles):
             if role == single:
                 roles[i] = None if seen else role
+                if seen and single == NAME and re.search(r"dataset|数据集|corpus|语料", headers[i], re.I) and any(
+                    c.links for c in columns[i]
+                ):
+                    roles[i] = DATA  # a model table's "Dataset" / "数据集" column: where its corpus is
                 seen = True
     if NAME not in roles and headers:
         first = next((i for i, r in enumerate(roles) if r not in LINK_ROLES), 0)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from crawler.importer.cells import parse_cell, split_cells
 
@@ -29,7 +30,7 @@ class Table:
     rows: list[tuple[int, list[str]]] = field(default_factory=list)
     heading: str | None = None  # the nearest heading above it
 
-    @property
+    @cached_property  # weighed several times when choosing the default table; parsing every cell is the cost
     def link_count(self) -> int:
         """How many links its cells hold (what the default choice of table weighs)."""
         return sum(len(parse_cell(c).links) for _, cells in self.rows for c in cells)

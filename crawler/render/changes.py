@@ -23,7 +23,7 @@ from crawler.render.columns import human_size
 from crawler.render.counts import cited_urls, link_counts
 from crawler.render.escape import md_cell, md_literal, md_url
 
-__all__ = ["SIZE_CHANGE", "Changes", "compute_changes", "render_changes"]
+__all__ = ["SIZE_CHANGE", "Changes", "compute_changes", "edited_urls", "render_changes"]
 
 SIZE_CHANGE = 0.10  # a corpus whose size changes by more than this share is reported
 Cited = tuple[LinkRecord, list[EntryRecord]]
@@ -156,6 +156,15 @@ def _link_changes(changes: Changes, snapshot: Snapshot, previous: Snapshot, befo
                 changes.edited.append((entry, old_link.kind.value, old_link.url, match.url))
 
 
+def edited_urls(changes: Changes) -> list[tuple[list[EntryRecord], str, str, str]]:
+    """The URL edits once per (kind, old URL, new URL), with every entry that made it: a URL cited by two
+    entries and replaced in both is one edit, as every report counts unique URLs."""
+    grouped: dict[tuple[str, str, str], list[EntryRecord]] = {}
+    for entry, kind, old, new in changes.edited:
+        grouped.setdefault((kind, old, new), []).append(entry)
+    return [(entries, kind, old, new) for (kind, old, new), entries in grouped.items()]
+
+
 def _corpus_changes(link: LinkRecord, old: LinkRecord) -> list[str]:
     """What changed about the corpus behind *link*, in words (empty when nothing or when stale)."""
     found = []
@@ -169,7 +178,8 @@ def _corpus_changes(link: LinkRecord, old: LinkRecord) -> list[str]:
     # A host that now refuses to show the record (a restricted Zenodo record: unverified, no licence
     # field) has not changed its licence: "→ none" is news only from a full answer.
     told = meta.license is not None or link.result.status in (LinkStatus.OK, LinkStatus.REDIRECTED)
-    if (meta.license or "none") != (was.license or "none") and (meta.license or was.license) and told:
+    licence_changed = (meta.license or "none") != (was.license or "none") and (meta.license or was.license)
+    if licence_changed and told and not _repo_licence_changed(link, old):
         found.append(f"licence {was.license or 'none'} → {meta.license or 'none'}")
     if _size_changed(was, meta):
         found.append(f"size {human_size(was.size_bytes)} → {human_size(meta.size_bytes)}")
@@ -180,6 +190,15 @@ def _corpus_changes(link: LinkRecord, old: LinkRecord) -> list[str]:
             f"newer version {meta.latest_version} published" if meta.latest_version else "newer version published"
         )
     return found
+
+
+def _repo_licence_changed(link: LinkRecord, old: LinkRecord) -> bool:
+    """Whether "Licence changes" already reports this link's licence change, per GitHub or Hugging Face repository."""
+    pairs = ((link.github, old.github), (link.huggingface, old.huggingface))
+    return any(
+        now is not None and was is not None and not now.stale and _licence(now.license) != _licence(was.license)
+        for now, was in pairs
+    )
 
 
 def _size_changed(was: LinkMeta, meta: LinkMeta) -> bool:
@@ -281,8 +300,8 @@ def render_changes(snapshot: Snapshot, previous: Snapshot | None, *, top_stars: 
     lines += _section(
         "URLs edited in the registry",
         [
-            f"- {md_cell(entry.name)} (`{entry.id}`), {kind}: {md_url(old)} → {md_url(new)}"
-            for entry, kind, old, new in c.edited
+            f"- {', '.join(f'{md_cell(e.name)} (`{e.id}`)' for e in entries)}, {kind}: {md_url(old)} → {md_url(new)}"
+            for entries, kind, old, new in edited_urls(c)
         ],
     )
     lines += _section(

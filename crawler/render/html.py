@@ -69,6 +69,7 @@ class LinkView:
     archive_text: str
     badges: list[str]  # Hugging Face: downloads, likes, gated, licence; GitHub: archived, dormant ...
     stale: str
+    gone: str = ""  # a broken link: "gone" once confirmed, else "failing since DATE (first time)"
 
 
 @dataclass(frozen=True)
@@ -172,7 +173,17 @@ def _hf_badges(link: LinkRecord) -> list[str]:
     return [one_line(b) for b in badges]
 
 
-def _link_view(link: LinkRecord, now: datetime) -> LinkView:
+def _gone(link: LinkRecord, confirm_after: int) -> str:
+    """What a broken link reads: "gone" once confirmed (as broken-links.md and the leaderboard say), else
+    that it is failing for the first time, so one flaky night does not read as a dead link."""
+    if link.result.status is not LinkStatus.BROKEN:
+        return ""
+    if link.consecutive_failures >= confirm_after or link.failing_since is None:
+        return "gone"
+    return f"failing since {link.failing_since.isoformat()}, not yet confirmed"
+
+
+def _link_view(link: LinkRecord, now: datetime, confirm_after: int = 2) -> LinkView:
     result = link.result
     parts = [f"{result.status.value}: {one_line(result.reason)}"]
     if result.cause:
@@ -203,6 +214,7 @@ def _link_view(link: LinkRecord, now: datetime) -> LinkView:
         archive_text=archive_text(copy),
         badges=[*_hf_badges(link), *flags],
         stale=stale_text(link),
+        gone=_gone(link, confirm_after),
     )
 
 
@@ -256,7 +268,9 @@ def _hub(entry: EntryRecord) -> HubView:
     return HubView(downloads=total, lines=lines)
 
 
-def _row(entry: EntryRecord, series: dict[str, list[tuple[date, int]]], now: datetime) -> RowView:
+def _row(
+    entry: EntryRecord, series: dict[str, list[tuple[date, int]]], now: datetime, confirm_after: int = 2
+) -> RowView:
     gh = primary_github(entry)
     worst = worst_status(entry)
     data = data_links(entry)
@@ -270,7 +284,7 @@ def _row(entry: EntryRecord, series: dict[str, list[tuple[date, int]]], now: dat
         about=one_line(gh.description) if gh is not None else "",
         topics=[one_line(t) for t in gh.topics] if gh is not None else [],
         training_data=one_line(entry.training_data),
-        links=[_link_view(link, now) for link in entry.links],
+        links=[_link_view(link, now, confirm_after) for link in entry.links],
         corpus=corpus_views,
         access=" ".join(access),
         licences="|".join(licences),
@@ -302,12 +316,13 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def render_index_html(snapshot: Snapshot, history: Sequence[Snapshot] = ()) -> str:
-    """The page for *snapshot*; *history* (older snapshots, any order) feeds the sparklines."""
+def render_index_html(snapshot: Snapshot, history: Sequence[Snapshot] = (), *, confirm_after: int = 2) -> str:
+    """The page for *snapshot*; *history* (older snapshots, any order) feeds the sparklines; a broken link
+    reads "gone" after *confirm_after* failing runs in a row."""
     series = star_series([*history, snapshot])
     title = (snapshot.source.title if snapshot.source and snapshot.source.title else None) or DEFAULT_TITLE
     counts = link_counts(snapshot)
-    rows = [_row(entry, series, snapshot.generated_at) for entry in snapshot.entries]
+    rows = [_row(entry, series, snapshot.generated_at, confirm_after) for entry in snapshot.entries]
     present = {a for row in rows for a in row.access.split()}
     notes = []
     if counts.unverifiable:

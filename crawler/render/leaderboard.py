@@ -85,7 +85,7 @@ def _links_text(links: list[LinkRecord], role: str | None, text: str = "") -> st
     parts = [md_cell(text)] if text else []
     for link in links:
         # The seed's data column writes a label before each URL, its code column bare URLs.
-        labelled = link.label and not text and (link.column is not None or role == DATA)
+        labelled = link.label and link.label != link.url and not text and (link.column is not None or role == DATA)
         parts.append(f"{md_cell(link.label)} {md_url(link.url)}" if labelled else md_url(link.url))
     return " ".join(parts)
 
