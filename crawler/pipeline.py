@@ -34,7 +34,7 @@ from crawler.registry import display_path, load_registry
 from crawler.settings import Settings
 from crawler.snapshot import build_snapshot, load_history, load_previous, load_snapshot, write_run_outputs
 from crawler.sources import SOURCES, source_names
-from crawler.sources.base import Source, SourceContext, SourceReport
+from crawler.sources.base import PageCheck, Source, SourceContext, SourceReport
 
 __all__ = ["CrawlResult", "RunOptions", "RunResult", "all_parts", "crawl", "run"]
 
@@ -188,14 +188,19 @@ async def crawl(
             # deal in the exception itself, e.g. NetworkDown -> exit 3.
             raise _first_leaf(group) from None
 
+        vias: dict[str, str] = {}
         for name, report in reports.items():
             result.notices.extend(report.notices)
             result.api_requests[name] = report.api_requests
             fallback.update(report.page_checks)
+            vias.update({u: a.via for u, a in report.answers.items() if isinstance(a, PageCheck) and a.via})
         unanswered = [u for u in _claimed_order(claimed) if u in fallback and u not in outcomes]
         if unanswered:
             log.info("%s", fallback_sentence(len(unanswered)))
-            await run_checker(unanswered)
+            await run_checker([vias.get(u, u) for u in unanswered])
+            for url in unanswered:
+                if url in vias:
+                    checked[url] = _via_mirror(url, checked.pop(vias[url]))
         ensure_network_up(http)
         for url, link_result in checked.items():
             outcomes[url] = _with(link_result, fallback.get(url))
@@ -209,6 +214,19 @@ async def crawl(
     if missing:  # a source that drops a URL is a bug; never let it vanish from the reports silently
         raise AssertionError(f"no outcome for {len(missing)} URL(s), e.g. {missing[0]}")
     return result
+
+
+def _via_mirror(url: str, mirrored: LinkResult) -> LinkResult:
+    """The result of checking *url*'s copy on a mirror, told as *url*'s (a mirror's own moves are not the link's)."""
+    status = LinkStatus.OK if mirrored.status is LinkStatus.REDIRECTED else mirrored.status
+    return mirrored.model_copy(
+        update={
+            "url": url,
+            "status": status,
+            "final_url": None,
+            "reason": f"{mirrored.reason} (checked on the mirror: {mirrored.url})",
+        }
+    )
 
 
 def _claimed_order(claimed: Mapping[str, list[str]]) -> list[str]:

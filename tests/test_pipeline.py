@@ -170,3 +170,18 @@ def test_pipeline_loops_over_sources_and_page_checks_carry_their_metadata(monkey
     skipped = _crawl(router, urls, Settings.from_env({}), only=frozenset({"links"}), now=lambda: T0)
     assert skipped.outcomes["https://example.net/ok"].result.status is LinkStatus.SKIPPED
     assert "--only excluded stub" in skipped.outcomes["https://example.net/ok"].result.reason
+
+
+def test_with_an_hf_mirror_a_fallback_page_check_goes_to_the_mirror_not_huggingface_co():
+    """HF_ENDPOINT set, its API failing: the dataset page is checked on the mirror and told as the link's result."""
+    mirror = "https://hf-mirror.example"
+    url = "https://huggingface.co/datasets/axiong/pmc_oa"
+    router = respx.MockRouter(assert_all_called=False)
+    router.route(host="hf-mirror.example", path__startswith="/api/").respond(503)
+    page = router.route(method__in=["HEAD", "GET"], url=f"{mirror}/datasets/axiong/pmc_oa").respond(200)
+    blocked = router.route(host="huggingface.co").mock(side_effect=httpx.ConnectTimeout("blocked"))
+    settings = Settings(hf_endpoint=mirror)
+    crawled = _crawl(router, [url], settings)
+    result = crawled.outcomes[url].result
+    assert result.status is LinkStatus.OK and result.url == url and result.final_url is None
+    assert "checked on the mirror" in result.reason and page.called and not blocked.called

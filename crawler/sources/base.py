@@ -39,10 +39,16 @@ class Answered:
 
 @dataclass(frozen=True)
 class PageCheck:
-    """Check this link as a page; attach *carry* to the page check's result. *why* is for logs."""
+    """Check this link as a page; attach *carry* to the page check's result. *why* is for logs.
+
+    *via*: check this URL instead, the same page on a mirror the user configured (``HF_ENDPOINT``),
+    because the link's own host may be unreachable from where the crawler runs (mainland China):
+    a page check of a blocked host would call a live link broken.
+    """
 
     carry: Metadata = field(default_factory=Metadata)
     why: str = ""
+    via: str | None = None
 
 
 @dataclass(frozen=True)
@@ -74,8 +80,8 @@ class SourceReport:
     def answer(self, url: str, outcome: Outcome) -> None:
         self.answers[url] = Answered(outcome)
 
-    def page_check(self, url: str, carry: Metadata | None = None, why: str = "") -> None:
-        self.answers[url] = PageCheck(carry or Metadata(), why)
+    def page_check(self, url: str, carry: Metadata | None = None, why: str = "", via: str | None = None) -> None:
+        self.answers[url] = PageCheck(carry or Metadata(), why, via)
 
     @property
     def outcomes(self) -> dict[str, Outcome]:

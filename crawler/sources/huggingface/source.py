@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
+from urllib.parse import urlsplit
 
 from crawler.models import Metadata
 from crawler.settings import Settings
 from crawler.sources.base import SourceContext, SourceReport
 from crawler.sources.errors import ApiUnavailable, BudgetExhausted
 from crawler.sources.huggingface.api import Answer, HubClient, link_meta, meta_from_api, outcome
-from crawler.sources.huggingface.urls import HfRef, hub_hosts, parse_hf_url
+from crawler.sources.huggingface.urls import HF_HOSTS, HfRef, hub_hosts, parse_hf_url
 
 __all__ = ["SOURCE", "HuggingFaceSource", "claims"]
 
@@ -40,6 +42,18 @@ def _fresh(ref: HfRef, answer: Answer | None, ctx: SourceContext) -> Metadata | 
         )
     except (ValueError, KeyError):  # pydantic's ValidationError is a ValueError
         return None
+
+
+def _mirror_page(url: str, ref: HfRef, ctx: SourceContext) -> str | None:
+    """The link's page on the ``HF_ENDPOINT`` mirror, when one is set and the link is not already on it.
+
+    Where huggingface.co is blocked (mainland China) a page check of it would fail for every link;
+    the mirror serves the same pages (hf-mirror.com: https://hf-mirror.com/ "使用方法").
+    """
+    endpoint = ctx.settings.hf_endpoint.rstrip("/")
+    if urlsplit(endpoint).hostname in HF_HOSTS or url.startswith(endpoint + "/"):
+        return None
+    return replace(ref, base=endpoint).page_url(ref.repo_id)
 
 
 class HuggingFaceSource:
@@ -86,7 +100,7 @@ class HuggingFaceSource:
                 if carry is None:
                     previous = ctx.previous.get(url)
                     carry = previous.carried() if previous is not None else None
-                report.page_check(url, carry, "the API could not decide this link")
+                report.page_check(url, carry, "the API could not decide this link", _mirror_page(url, ref, ctx))
                 fell_back += answer is None
         if stopped:
             report.notices.append(
