@@ -14,6 +14,7 @@ from crawler.cli.common import (
     add_registry_option,
     add_verbosity,
     new_parser,
+    startup_done,
 )
 
 EXAMPLES = """\
@@ -41,6 +42,8 @@ def handle(args: argparse.Namespace) -> int:
     from crawler.pipeline import ALL_PARTS, RunOptions, run
     from crawler.progress import make_progress, render_summary
     from crawler.settings import Settings
+
+    startup_done()
     settings = Settings.from_env()
     options = RunOptions(
         registry_path=args.registry,
