@@ -307,7 +307,8 @@ def _report(header: str, load_before: str, results: dict[int, dict[str, list[Run
     for line in verdicts:
         print(line)
     for name, wall in help_wall.items():
-        print(f"`python -m crawler --help`, {name}: {wall:.3f} s (target <= {HELP_TARGET}: {_met(wall <= HELP_TARGET)})")
+        verdict = _met(wall <= HELP_TARGET)
+        print(f"`python -m crawler --help`, {name}: {wall:.3f} s (target <= {HELP_TARGET}: {verdict})")
     for name, runs in run_runs.items():
         wall, cpu = _median(runs, "wall"), _median(runs, "cpu")
         print(
