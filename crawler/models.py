@@ -44,7 +44,9 @@ _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=False)
+    # Schemas are built on first use: `check` uses 3 of the ~20 models, and building them all cost
+    # ~30 ms of its start-up (benchmarks/README.md).
+    model_config = ConfigDict(extra="forbid", frozen=False, defer_build=True)
 
 
 # --------------------------------------------------------------------------- registry

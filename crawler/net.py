@@ -33,6 +33,7 @@ Three things a checker must trust (issue 9):
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import ssl
 from collections.abc import Callable, Mapping
@@ -170,10 +171,39 @@ class _Client(httpx.AsyncClient):
         return None
 
 
+# --------------------------------------------------------------------------- TLS (built once)
+
+
 def _ssl_context(settings: Settings) -> ssl.SSLContext:
-    if settings.ssl_cert_file:
-        return ssl.create_default_context(cafile=settings.ssl_cert_file)
+    """The verifying TLS context for *settings*: ``SSL_CERT_FILE``'s bundle, else certifi's.
+
+    Built once per CA file and process, then shared by every client and proxy transport:
+    loading a bundle costs ~20 ms of CPU. Raises ``OSError`` when the file cannot be loaded.
+    """
+    return _context_for(settings.ssl_cert_file)
+
+
+@functools.cache
+def _context_for(cafile: str | None) -> ssl.SSLContext:
+    if cafile:
+        return ssl.create_default_context(cafile=cafile)
     return httpx.create_ssl_context(trust_env=False)  # certifi's bundle, as httpx does by default
+
+
+def _connector_ssl(settings: Settings) -> ssl.SSLContext | bool:
+    """What the aiohttp pool verifies with: ``True`` (aiohttp's default context, built when aiohttp
+    is imported, ``aiohttp/connector.py`` ``_SSL_CONTEXT_VERIFIED``) when ``SSL_CERT_FILE`` names
+    OpenSSL's compiled-in CA file, which that context loads anyway (a third copy of the same bundle
+    would cost another ~20 ms of start-up). Otherwise the shared context of :func:`_ssl_context`.
+
+    The comparison is with ``openssl_cafile``, not ``cafile``: the latter *is* ``SSL_CERT_FILE``
+    when that variable is set, and aiohttp's context reflects the environment as it was at import
+    time, so it would silently replace the user's bundle (a corporate CA) with another.
+    """
+    cafile = settings.ssl_cert_file
+    if cafile and cafile == ssl.get_default_verify_paths().openssl_cafile:
+        return True
+    return _ssl_context(settings)
 
 
 def _aiohttp_transport(
@@ -182,7 +212,7 @@ def _aiohttp_transport(
     def session() -> aiohttp.ClientSession:  # opened on the first request, in the running loop
         connector = aiohttp.TCPConnector(
             resolver=resolver,
-            ssl=_ssl_context(settings),
+            ssl=_connector_ssl(settings),
             limit=concurrency,
             limit_per_host=0,  # per-host limits are hosts.py's job
             ttl_dns_cache=300,
@@ -191,6 +221,7 @@ def _aiohttp_transport(
         return aiohttp.ClientSession(
             connector=connector,
             cookie_jar=aiohttp.DummyCookieJar(),
+            response_class=_Response,
             max_line_size=_MAX_HEADER_LINE,
             max_field_size=_MAX_HEADER_LINE,
             max_headers=256,
@@ -200,6 +231,59 @@ def _aiohttp_transport(
     # verify=False only spares loading a CA bundle the transport would not use: TLS settings
     # come from the session factory above, which replaces the transport's default session.
     return _AiohttpTransport(verify=False, trust_env=False, client=session)
+
+
+# --------------------------------------------------------------------------- HEAD keep-alive
+
+
+class _Response(aiohttp.ClientResponse):
+    """aiohttp's response, except that the connection of a HEAD answer goes back to the pool.
+
+    A HEAD answer ends at its headers (RFC 9110 section 9.3.2, RFC 9112 section 6.3), whatever
+    its Content-Length says. aiohttp's C parser computes ``should_close = not
+    llhttp_should_keep_alive(...)`` in ``_on_headers_complete`` (``aiohttp/_http_parser.pyx``)
+    before llhttp learns that the answer has no body (``cb_on_headers_complete`` returns 1 only
+    afterwards), so an answer with neither Content-Length nor chunked encoding (many 301s and
+    405s to HEAD) reads as "the body runs until the connection closes", and ``start()`` releases
+    the connection as one to close (its empty payload's end-of-file fires at once). Measured on
+    the link farm (5,000 URLs): 378 connections opened before, 236 with this class.
+
+    So the release of a HEAD answer waits until ``start()`` has read the status line and
+    headers, and the connection is kept when the server did not ask otherwise
+    (``Connection: close``, HTTP/1.0 without ``keep-alive``); a connection already lost or
+    failed, or with unread bytes, is still closed by aiohttp's other ``should_close`` checks.
+    """
+
+    _head_eof_pending = False
+
+    def _response_eof(self) -> None:
+        if self.method == "HEAD" and self.version is None:  # called from start(), headers not parsed yet
+            self._head_eof_pending = True
+            return
+        super()._response_eof()
+
+    async def start(self, connection: aiohttp.connector.Connection) -> _Response:
+        try:
+            await super().start(connection)
+        finally:
+            if self._head_eof_pending:
+                self._head_eof_pending = False
+                if self.version is not None:
+                    _keep_alive_after_head(self)
+                super()._response_eof()
+        return self
+
+
+def _keep_alive_after_head(response: aiohttp.ClientResponse) -> None:
+    connection = response.connection
+    protocol = connection.protocol if connection is not None else None
+    if protocol is None or not protocol.is_connected() or not hasattr(protocol, "_should_close"):
+        return
+    tokens = {t.strip().lower() for t in response.headers.get("Connection", "").split(",")}
+    if "close" in tokens or (response.version is not None and response.version < aiohttp.HttpVersion11
+                             and "keep-alive" not in tokens):  # fmt: skip
+        return
+    protocol._should_close = False  # the one flag set wrongly; the others keep their say in should_close
 
 
 def _is_ip(text: str) -> bool:

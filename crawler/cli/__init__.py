@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from crawler import __version__
 from crawler.cli import check, diff, fix, importer, report, run, validate
+from crawler.cli.common import collector_kept_out
 from crawler.errors import CrawlerError
 
 __all__ = ["main", "build_parser"]
@@ -73,7 +74,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(getattr(args, "verbose", 0) - getattr(args, "quiet", 0))
     previous_term = signal.signal(signal.SIGTERM, _terminate)
     try:
-        return int(args.handler(args))
+        with collector_kept_out():
+            return int(args.handler(args))
     except CrawlerError as exc:
         problems = getattr(exc, "problems", [])
         for line in problems:

@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from typing import TYPE_CHECKING
 
-from crawler.cli.common import add_crawl_options, add_fail_on, add_verbosity, new_parser
+from crawler.cli.common import add_crawl_options, add_fail_on, add_verbosity, new_parser, startup_done
 from crawler.errors import UsageError
 
 if TYPE_CHECKING:
@@ -141,6 +141,7 @@ def handle(args: argparse.Namespace) -> int:
     from crawler.models import CrawlConfig, LinkResult, LinkStatus
     from crawler.settings import Settings
 
+    startup_done()
     urls = list(args.urls)
     if args.urls_file:
         urls += read_urls_file(args.urls_file)

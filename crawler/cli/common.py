@@ -1,12 +1,23 @@
-"""Options shared by several subcommands, defined once."""
+"""Options shared by several subcommands, defined once; how the collector is kept out of a crawl."""
 
 from __future__ import annotations
 
 import argparse
+import gc
 import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["add_crawl_options", "add_output_options", "add_registry_option", "add_verbosity", "new_parser"]
+__all__ = [
+    "add_crawl_options",
+    "add_output_options",
+    "add_registry_option",
+    "add_verbosity",
+    "collector_kept_out",
+    "new_parser",
+    "startup_done",
+]
 
 
 
@@ -15,6 +26,41 @@ def only_choices() -> tuple[str, ...]:
     from crawler.sources import source_names
 
     return ("links", *source_names())
+
+
+# Allocations between two young-generation collections once start-up is frozen (CPython's
+# default is 700). Measured on the benchmark's 5,000 and 50,000-URL lists: ~10% less CPU than
+# the default, the same peak memory (the crawl makes little cyclic garbage), and cycles are still
+# collected, so a run full of failures (exceptions hold frames in cycles) cannot pile them up.
+CRAWL_GC_THRESHOLD = (50_000, 50, 1000)
+
+
+@contextmanager
+def collector_kept_out() -> Iterator[None]:
+    """Run a command with the cyclic garbage collector off during start-up; restore it after.
+
+    Start-up (imports, pydantic schemas, argument parsing) allocates some 75,000 objects that
+    live as long as the process, so collecting them only costs time (193 collections on the
+    benchmark's 5,000 URLs before, 10 after). The command calls :func:`startup_done` once its
+    imports are done. On exit the collector's state is put back as it was (tests call ``main`` in-process).
+    """
+    enabled, threshold, frozen = gc.isenabled(), gc.get_threshold(), gc.get_freeze_count()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if gc.get_freeze_count() and not frozen:
+            gc.unfreeze()
+        gc.set_threshold(*threshold)
+        if enabled:
+            gc.enable()
+
+
+def startup_done() -> None:
+    """Freeze everything start-up built (never scanned again) and collect rarely from now on."""
+    gc.freeze()
+    gc.set_threshold(*CRAWL_GC_THRESHOLD)
+    gc.enable()
 
 
 def new_parser(sub: argparse._SubParsersAction, name: str, help: str, examples: str) -> argparse.ArgumentParser:
@@ -40,6 +86,26 @@ def add_registry_option(p: argparse.ArgumentParser) -> None:
 
 def add_output_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, default=Path("reports"), metavar="DIR", help="output folder (default: reports/)")
+
+
+class _LazyHelp:
+    """A help text computed only when help is shown: listing the adapters imports them all
+    (aiohttp, httpx, pydantic), which `python -m crawler --help` and every other command must not pay."""
+
+    def __init__(self, make: Callable[[], str]) -> None:
+        self._make = make
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __contains__(self, part: str) -> bool:
+        return part in self._make()
+
+    def strip(self) -> str:
+        return self._make().strip()
+
+    def __mod__(self, params: object) -> str:  # argparse expands help as `help % params`
+        return self._make() % params
 
 
 def _only(value: str) -> frozenset[str]:
@@ -90,8 +156,10 @@ def add_only_option(p: argparse.ArgumentParser) -> None:
         type=_only,
         default=None,
         metavar="PARTS",
-        help=f"comma-separated parts to run: {', '.join(only_choices())} (default: all; "
-        "'links' is every URL no host adapter claims)",
+        help=_LazyHelp(
+            lambda: f"comma-separated parts to run: {', '.join(only_choices())} (default: all; "
+            "'links' is every URL no host adapter claims)"
+        ),
     )
 
 

@@ -16,6 +16,7 @@ from crawler.cli.common import (
     add_verbosity,
     new_parser,
     positive_int,
+    startup_done,
 )
 
 EXAMPLES = """\
@@ -74,6 +75,8 @@ def handle(args: argparse.Namespace) -> int:
     from crawler.render.counts import link_counts
     from crawler.settings import Settings
     from crawler.summary import broken_lines, note_lines, render_summary, summary_notes
+
+    startup_done()
     settings = Settings.from_env()
     options = RunOptions(
         registry_path=args.registry,

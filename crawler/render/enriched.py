@@ -18,7 +18,10 @@ from crawler.render.plain import plain, utc_stamp
 
 __all__ = ["crawl_block", "render_enriched_yaml"]
 
-_REGISTRY_FIELDS = {"url", "kind", "label", "note", "column"}
+_REGISTRY_FIELDS = {"url", "kind", "label", "note", "column", "archived"}
+# libyaml's parser when PyYAML has it (same nodes and marks, ~15x faster): parsing the registry
+# and re-parsing the annotated copy was most of `run`'s own time (benchmarks/README.md).
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _CannotAnnotate(Exception):
@@ -105,7 +108,7 @@ def _annotate(text: str, snapshot: Snapshot) -> str:
     for entry, record in snapshot.links():
         pending.setdefault((entry.id, record.url), []).append(record)
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_LOADER)
     except yaml.YAMLError:
         raise _CannotAnnotate from None
     entries = _child(_block_mapping(root), "entries")
@@ -136,7 +139,7 @@ def _annotate(text: str, snapshot: Snapshot) -> str:
         lines.insert(min(line, len(lines)), block)
     annotated = "".join(lines)
     try:
-        yaml.safe_load(annotated)
+        yaml.load(annotated, Loader=_LOADER)  # noqa: S506 - a safe loader
     except yaml.YAMLError:
         raise _CannotAnnotate from None
     return annotated
