@@ -10,11 +10,10 @@ directly when it can: same sockets, same limits, same timeouts, same exceptions 
 With any other transport (``httpx.MockTransport`` in tests) or when a proxy is configured it
 goes through ``client.send``.
 
-Proxies: requests that go through ``HTTPS_PROXY``/``HTTP_PROXY`` use httpx's own transport (it
-implements CONNECT tunnels and ``NO_PROXY`` the way users expect; a proxied run is bounded by
-the proxy anyway); ``NO_PROXY`` hosts stay on the aiohttp pool. ``SSL_CERT_FILE`` replaces the
-CA bundle (certifi's by default) on both. All three come from :class:`Settings`, never from
-``os.environ`` directly.
+Parts this module assembles, and is still the only one to build: the pool's classes
+(``transport.py``: exception mapping, HEAD keep-alive), the TLS contexts (``tls.py``:
+``SSL_CERT_FILE`` or certifi's bundle) and the proxy mounts and transport (``proxy.py``:
+``HTTPS_PROXY``/``HTTP_PROXY``/``NO_PROXY``), all from :class:`Settings`, never ``os.environ``.
 
 Three things a checker must trust (issue 9):
 
@@ -26,16 +25,11 @@ Three things a checker must trust (issue 9):
   ``surrogateescape``), so a Latin-1 target can be percent-encoded byte for byte, not guessed.
 - **A network witness.** Every client records whether *any* HTTP answer came back on it this run
   (checker requests and API sources alike, :func:`witness`): the network-down rule asks it. A
-  plain ``http://`` request through a proxy that cannot reach the host gets the *proxy's* answer
-  (RFC 9110 15.6.3/15.6.5: 502/504 "while acting as a gateway or proxy"; squid's 503 for DNS and
-  connect failures; 407, its own login): that counts as no answer (``PROXY_ERRORS``).
+  proxy's own error answer counts as no answer (``proxy.PROXY_ERRORS``).
 """
 
 from __future__ import annotations
 
-import functools
-import ipaddress
-import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,18 +38,21 @@ import aiohttp
 import anyio
 import httpx
 import yarl
-from httpx_aiohttp import AiohttpTransport
 
 from crawler.failures import from_aiohttp
 from crawler.guard import AddressGuard, HostVerdict, Resolver, non_public_reason
 from crawler.netstate import NetworkWitness, VettedResolver, pins, witness
+from crawler.proxy import PROXY_ERRORS, ProxyTransport, proxy_error, proxy_mounts
 from crawler.settings import Settings
+from crawler.tls import connector_ssl, ssl_context
+from crawler.transport import AiohttpTransport, HeadKeepAliveResponse
 
 __all__ = [
     "AddressGuard",
     "Exchange",
     "HostVerdict",
     "NetworkWitness",
+    "PROXY_ERRORS",
     "Resolver",
     "VettedResolver",
     "build_client",
@@ -70,9 +67,6 @@ ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 # Some servers send headers (CSP, Set-Cookie, Link) far longer than aiohttp's 8 KiB default.
 _MAX_HEADER_LINE = 64 * 1024
 _CONNECT_TIMEOUT_CAP = 10.0
-# What a forward proxy answers itself when it cannot reach the host or wants its own login.
-PROXY_ERRORS = frozenset({407, 502, 503, 504})
-_VIA_PROXY = "crawler_via_proxy"  # response extension set by _ProxyTransport
 
 BodyWanted = Callable[[int, Mapping[str, str]], bool]
 
@@ -105,46 +99,11 @@ class _NoCookies(httpx.Cookies):
 _NO_COOKIES = _NoCookies()
 
 
-class _AiohttpTransport(AiohttpTransport):
-    """``AiohttpTransport`` with exact exception mapping, and its session open to :func:`exchange`."""
-
-    def session(self) -> aiohttp.ClientSession:
-        if not isinstance(self.client, aiohttp.ClientSession):
-            self.client = self.get_client()
-        return self.client
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        try:
-            return await super().handle_async_request(request)
-        except httpx.TransportError as exc:
-            cause = exc.__cause__
-            if isinstance(cause, aiohttp.ClientError):
-                raise from_aiohttp(cause, request) from cause
-            raise
-        except aiohttp.ClientError as exc:
-            raise from_aiohttp(exc, request) from exc
-
-
-class _ProxyTransport(httpx.AsyncHTTPTransport):
-    """httpx's transport through a proxy; marks answers to plain-http requests (``_VIA_PROXY``),
-    which the proxy itself may have written (through a CONNECT tunnel only the host speaks)."""
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        response = await super().handle_async_request(request)
-        if request.url.scheme == "http":
-            response.extensions = {**response.extensions, _VIA_PROXY: True}
-        return response
-
-
-def _proxy_error(response: httpx.Response) -> bool:
-    return response.status_code in PROXY_ERRORS and bool(response.extensions.get(_VIA_PROXY))
-
-
 class _Client(httpx.AsyncClient):
     """An ``AsyncClient`` without a cookie jar that may know its aiohttp pool (``direct``), and
     witnesses every answer (API sources send through here too)."""
 
-    direct: _AiohttpTransport | None = None
+    direct: AiohttpTransport | None = None
     direct_state: _DirectState | None = None
     witness: NetworkWitness
     pins: dict[str, tuple[str, ...]]
@@ -156,7 +115,7 @@ class _Client(httpx.AsyncClient):
         except httpx.TransportError as exc:
             self.witness.note_failure(request.url.host, str(exc) or type(exc).__name__)
             raise
-        if _proxy_error(response):
+        if proxy_error(response):
             self.witness.note_failure(request.url.host, f"the proxy answered HTTP {response.status_code}")
         else:
             self.witness.answers += 1
@@ -171,48 +130,13 @@ class _Client(httpx.AsyncClient):
         return None
 
 
-# --------------------------------------------------------------------------- TLS (built once)
-
-
-def _ssl_context(settings: Settings) -> ssl.SSLContext:
-    """The verifying TLS context for *settings*: ``SSL_CERT_FILE``'s bundle, else certifi's.
-
-    Built once per CA file and process, then shared by every client and proxy transport:
-    loading a bundle costs ~20 ms of CPU. Raises ``OSError`` when the file cannot be loaded.
-    """
-    return _context_for(settings.ssl_cert_file)
-
-
-@functools.cache
-def _context_for(cafile: str | None) -> ssl.SSLContext:
-    if cafile:
-        return ssl.create_default_context(cafile=cafile)
-    return httpx.create_ssl_context(trust_env=False)  # certifi's bundle, as httpx does by default
-
-
-def _connector_ssl(settings: Settings) -> ssl.SSLContext | bool:
-    """What the aiohttp pool verifies with: ``True`` (aiohttp's default context, built when aiohttp
-    is imported, ``aiohttp/connector.py`` ``_SSL_CONTEXT_VERIFIED``) when ``SSL_CERT_FILE`` names
-    OpenSSL's compiled-in CA file, which that context loads anyway (a third copy of the same bundle
-    would cost another ~20 ms of start-up). Otherwise the shared context of :func:`_ssl_context`.
-
-    The comparison is with ``openssl_cafile``, not ``cafile``: the latter *is* ``SSL_CERT_FILE``
-    when that variable is set, and aiohttp's context reflects the environment as it was at import
-    time, so it would silently replace the user's bundle (a corporate CA) with another.
-    """
-    cafile = settings.ssl_cert_file
-    if cafile and cafile == ssl.get_default_verify_paths().openssl_cafile:
-        return True
-    return _ssl_context(settings)
-
-
 def _aiohttp_transport(
     settings: Settings, concurrency: int, keepalive: float, resolver: VettedResolver
-) -> _AiohttpTransport:
+) -> AiohttpTransport:
     def session() -> aiohttp.ClientSession:  # opened on the first request, in the running loop
         connector = aiohttp.TCPConnector(
             resolver=resolver,
-            ssl=_connector_ssl(settings),
+            ssl=connector_ssl(settings),
             limit=concurrency,
             limit_per_host=0,  # per-host limits are hosts.py's job
             ttl_dns_cache=300,
@@ -221,7 +145,7 @@ def _aiohttp_transport(
         return aiohttp.ClientSession(
             connector=connector,
             cookie_jar=aiohttp.DummyCookieJar(),
-            response_class=_Response,
+            response_class=HeadKeepAliveResponse,
             max_line_size=_MAX_HEADER_LINE,
             max_field_size=_MAX_HEADER_LINE,
             max_headers=256,
@@ -230,96 +154,7 @@ def _aiohttp_transport(
 
     # verify=False only spares loading a CA bundle the transport would not use: TLS settings
     # come from the session factory above, which replaces the transport's default session.
-    return _AiohttpTransport(verify=False, trust_env=False, client=session)
-
-
-# --------------------------------------------------------------------------- HEAD keep-alive
-
-
-class _Response(aiohttp.ClientResponse):
-    """aiohttp's response, except that the connection of a HEAD answer goes back to the pool.
-
-    A HEAD answer ends at its headers (RFC 9110 section 9.3.2, RFC 9112 section 6.3), whatever
-    its Content-Length says. aiohttp's C parser computes ``should_close = not
-    llhttp_should_keep_alive(...)`` in ``_on_headers_complete`` (``aiohttp/_http_parser.pyx``)
-    before llhttp learns that the answer has no body (``cb_on_headers_complete`` returns 1 only
-    afterwards), so an answer with neither Content-Length nor chunked encoding (many 301s and
-    405s to HEAD) reads as "the body runs until the connection closes", and ``start()`` releases
-    the connection as one to close (its empty payload's end-of-file fires at once). Measured on
-    the link farm (5,000 URLs): 378 connections opened before, 236 with this class.
-
-    So the release of a HEAD answer waits until ``start()`` has read the status line and
-    headers, and the connection is kept when the server did not ask otherwise
-    (``Connection: close``, HTTP/1.0 without ``keep-alive``); a connection already lost or
-    failed, or with unread bytes, is still closed by aiohttp's other ``should_close`` checks.
-    """
-
-    _head_eof_pending = False
-
-    def _response_eof(self) -> None:
-        if self.method == "HEAD" and self.version is None:  # called from start(), headers not parsed yet
-            self._head_eof_pending = True
-            return
-        super()._response_eof()
-
-    async def start(self, connection: aiohttp.connector.Connection) -> _Response:
-        try:
-            await super().start(connection)
-        finally:
-            if self._head_eof_pending:
-                self._head_eof_pending = False
-                if self.version is not None:
-                    _keep_alive_after_head(self)
-                super()._response_eof()
-        return self
-
-
-def _keep_alive_after_head(response: aiohttp.ClientResponse) -> None:
-    connection = response.connection
-    protocol = connection.protocol if connection is not None else None
-    if protocol is None or not protocol.is_connected() or not hasattr(protocol, "_should_close"):
-        return
-    tokens = {t.strip().lower() for t in response.headers.get("Connection", "").split(",")}
-    if "close" in tokens or (response.version is not None and response.version < aiohttp.HttpVersion11
-                             and "keep-alive" not in tokens):  # fmt: skip
-        return
-    protocol._should_close = False  # the one flag set wrongly; the others keep their say in should_close
-
-
-def _is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
-
-
-def proxy_mounts(settings: Settings) -> dict[str, str | None]:
-    """URL pattern -> proxy URL (None: go direct), derived as httpx derives it from the
-    environment, but from *settings*. Empty when no proxy is configured or ``NO_PROXY=*``."""
-    mounts: dict[str, str | None] = {}
-    for scheme, proxy in (("http", settings.http_proxy), ("https", settings.https_proxy)):
-        if proxy:
-            mounts[f"{scheme}://"] = proxy if "://" in proxy else f"http://{proxy}"
-    if not mounts:
-        return {}
-    for raw in (settings.no_proxy or "").split(","):
-        host = raw.strip()
-        if host == "*":
-            return {}
-        if not host:
-            continue
-        if "://" in host:
-            mounts[host] = None
-        elif ":" not in host and _is_ip(host.split("/")[0]):
-            mounts[f"all://{host}"] = None
-        elif _is_ip(host.strip("[]")):
-            mounts[f"all://[{host.strip('[]')}]"] = None
-        elif host.lower() == "localhost":
-            mounts[f"all://{host}"] = None
-        else:
-            mounts[f"all://*{host}"] = None
-    return mounts
+    return AiohttpTransport(verify=False, trust_env=False, client=session)
 
 
 def build_client(
@@ -339,18 +174,18 @@ def build_client(
     timeouts = httpx.Timeout(timeout, connect=min(timeout, _CONNECT_TIMEOUT_CAP))
     headers = {"User-Agent": settings.user_agent, "Accept": ACCEPT}
     mounts: dict[str, httpx.AsyncBaseTransport | None] = {}
-    direct: _AiohttpTransport | None = None
+    direct: AiohttpTransport | None = None
     pinned: dict[str, tuple[str, ...]] = {}
     resolver = VettedResolver(pinned)
     if transport is None:
         transport = direct = _aiohttp_transport(settings, concurrency, limits.keepalive_expiry or 5.0, resolver)
         proxies = proxy_mounts(settings)
-        ctx = _ssl_context(settings) if any(proxies.values()) else None
+        ctx = ssl_context(settings) if any(proxies.values()) else None
         for pattern, proxy in proxies.items():
             mounts[pattern] = (
                 None
                 if proxy is None
-                else _ProxyTransport(verify=ctx or True, trust_env=False, limits=limits, proxy=proxy)
+                else ProxyTransport(verify=ctx or True, trust_env=False, limits=limits, proxy=proxy)
             )
     client = _Client(
         headers=headers,
@@ -427,7 +262,7 @@ async def _via_httpx(
         if "location" in fields:
             raw = [v for k, v in response.headers.raw if k.lower() == b"location"]
             fields["location"] = _raw_text(raw[-1])
-        result = Exchange(response.status_code, fields, _set_cookies(items, fields), proxy_error=_proxy_error(response))
+        result = Exchange(response.status_code, fields, _set_cookies(items, fields), proxy_error=proxy_error(response))
         if want_body is not None and want_body(result.status, fields):
             result.body = await _read_httpx(response, body_cap)
         return result
@@ -478,7 +313,7 @@ class _DirectState:
 
 async def _direct(
     client: _Client,
-    transport: _AiohttpTransport,
+    transport: AiohttpTransport,
     method: str,
     url: yarl.URL | httpx.URL | str,
     headers: Mapping[str, str] | None,

@@ -90,7 +90,7 @@ def test_a_configured_proxy_routes_requests_through_httpx():
 
 def test_ssl_cert_file_replaces_the_ca_bundle(tmp_path):
     """SSL_CERT_FILE (via Settings) is the CA bundle the TLS context trusts; a bad one fails loudly."""
-    from crawler.net import _ssl_context
+    from crawler.tls import ssl_context as _ssl_context
 
     ctx = _ssl_context(Settings(ssl_cert_file=certifi.where()))
     assert isinstance(ctx, ssl.SSLContext) and ctx.cert_store_stats()["x509_ca"] > 10

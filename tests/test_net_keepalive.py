@@ -11,7 +11,9 @@ import certifi
 import pytest
 from aiohttp import web
 
-from crawler.net import _connector_ssl, _ssl_context, build_client, exchange
+from crawler.net import build_client, exchange
+from crawler.tls import connector_ssl as _connector_ssl
+from crawler.tls import ssl_context as _ssl_context
 from crawler.settings import Settings
 
 
