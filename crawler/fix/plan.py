@@ -24,7 +24,7 @@ Each registry link is matched to the snapshot by URL, and its new URL is built i
    download v2 from <a file>", which is no new home for the repository link (noted instead).
 5. **https**: an ``http://`` link unchanged so far whose ``https://`` form was checked to work
    now (``https_ok``, filled by the caller through the link checker; see ``https_candidates``).
-6. **Canonical GitHub form**: ``crawler.registry.canonical_github_url``, the rule ``validate``
+6. **Canonical GitHub form**: ``crawler.registry_warnings.canonical_github_url``, the rule ``validate``
    warns with (https, no ``www.``, no trailing slash, no ``.git``).
 
 Broken links are never edited. A confirmed-broken one (broken for ``confirm_after`` runs in a
@@ -55,7 +55,7 @@ from crawler.models import (
     Snapshot,
     check_http_url,
 )
-from crawler.registry import canonical_github_url
+from crawler.registry_warnings import canonical_github_url
 from crawler.sources.github.urls import GITHUB_HOSTS, parse_github_url
 from crawler.sources.huggingface import parse_hf_url
 
