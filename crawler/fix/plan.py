@@ -27,6 +27,8 @@ Each registry link is matched to the snapshot by URL, and its new URL is built i
 6. **Canonical GitHub form**: ``crawler.registry_warnings.canonical_github_url``, the rule ``validate``
    warns with (https, no ``www.``, no trailing slash, no ``.git``).
 
+Steps 1 to 4 and the https form are ``rules.py``'s; this module orders them and builds the plan.
+
 Broken links are never edited. A confirmed-broken one (broken for ``confirm_after`` runs in a
 row) with an archived copy in the snapshot (``LinkRecord.archive``) gets an
 :class:`ArchiveSuggestion`; the maintainer accepts it with ``--accept-archived URL``, which adds
@@ -38,26 +40,15 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from datetime import date, datetime
 from typing import Literal
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from crawler.errors import SnapshotError, UsageError
-from crawler.fix.targets import home_page_of_deeper, repository_home, sign_in_page
-from crawler.models import (
-    ArchiveCopy,
-    GitHubMeta,
-    HuggingFaceMeta,
-    Link,
-    LinkRecord,
-    LinkStatus,
-    Registry,
-    Snapshot,
-    check_http_url,
-)
+from crawler.fix.rules import Change, https_form, propose_readme_target, propose_redirect, propose_rename
+from crawler.models import ArchiveCopy, Link, LinkRecord, LinkStatus, Registry, Snapshot, check_http_url
 from crawler.registry_warnings import canonical_github_url
-from crawler.sources.github.urls import GITHUB_HOSTS, parse_github_url
-from crawler.sources.huggingface import parse_hf_url
+from crawler.sources.github.urls import GITHUB_HOSTS
 
 __all__ = [
     "ArchiveSuggestion",
@@ -70,20 +61,9 @@ __all__ = [
     "summary_lines",
 ]
 
-Cause = Literal[
-    "github-rename", "huggingface-rename", "redirect", "readme-notice", "https", "canonical-github", "archived"
-]
-
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class Change(_Model):
-    """One reason for an edit: a machine-readable cause and a readable sentence."""
-
-    cause: Cause
-    why: str
 
 
 class Edit(_Model):
@@ -123,45 +103,6 @@ class FixPlan(_Model):
         return bool(self.edits)
 
 
-# --------------------------------------------------------------------------- URL helpers
-
-
-def https_form(url: str) -> str:
-    """*url* with ``https`` for ``http``; an explicit port 80 goes (443 is https's default), others stay."""
-    parts = urlsplit(url)
-    netloc = parts.netloc[:-3] if parts.port == 80 and parts.netloc.endswith(":80") else parts.netloc
-    return urlunsplit(("https", netloc, parts.path, parts.query, parts.fragment))
-
-
-def _replace_segments(url: str, start: int, new_parts: list[str], count: int) -> str:
-    """*url* with its path segments ``start`` .. ``start + count`` (empty ones skipped) replaced."""
-    parts = urlsplit(url)
-    raw = parts.path.split("/")
-    filled = [i for i, s in enumerate(raw) if s][start : start + count]
-    raw[filled[0] : filled[-1] + 1] = [quote(p, safe="") for p in new_parts]
-    return urlunsplit((parts.scheme, parts.netloc, "/".join(raw), parts.query, parts.fragment))
-
-
-def _github_rename(url: str, meta: GitHubMeta | None) -> str | None:
-    ref = parse_github_url(url)
-    if ref is None or meta is None or meta.full_name.lower() == ref.key or meta.full_name.count("/") != 1:
-        return None
-    return _replace_segments(url, 0, meta.full_name.split("/"), 2)
-
-
-def _hf_rename(url: str, meta: HuggingFaceMeta | None) -> str | None:
-    ref = parse_hf_url(url)
-    if ref is None or meta is None or meta.id.lower() == ref.repo_id.lower():
-        return None
-    offset = 0 if ref.repo_type == "model" else 1  # /datasets/ or /spaces/ comes first
-    return _replace_segments(url, offset, meta.id.split("/"), len(ref.repo_id.split("/")))
-
-
-def _with_fragment(url: str, target: str) -> str:
-    fragment = urlsplit(url).fragment
-    return target if not fragment or urlsplit(target).fragment else f"{target}#{fragment}"
-
-
 def _is_github(url: str) -> bool:
     return (urlsplit(url).hostname or "").lower() in GITHUB_HOSTS
 
@@ -195,62 +136,6 @@ def _records(snapshot: Snapshot) -> dict[str, LinkRecord]:
     return out
 
 
-def _renamed(url: str, record: LinkRecord) -> tuple[str, Change] | None:
-    """Steps 1 and 2: the API's canonical name, when it differs from the URL's."""
-    gh = record.github
-    renamed = _github_rename(url, gh)
-    if renamed is not None and gh is not None:
-        return renamed, Change(
-            cause="github-rename", why=f"GitHub says the repository is now {gh.full_name} (renamed or transferred)"
-        )
-    hf = record.huggingface
-    renamed = _hf_rename(url, hf)
-    if renamed is not None and hf is not None:
-        return renamed, Change(
-            cause="huggingface-rename", why=f"Hugging Face says the {hf.repo_type} is now {hf.id} (renamed)"
-        )
-    return None
-
-
-def _redirected(url: str, record: LinkRecord, notes: list[str]) -> tuple[str, Change] | None:
-    """Step 3: where a permanent redirect leads, unless that is the site's home page."""
-    final = record.result.final_url
-    if record.result.status is not LinkStatus.REDIRECTED or not final or final == url:
-        return None
-    if urlsplit(url).scheme == "https" and urlsplit(final).scheme == "http":
-        notes.append(f"{url}: not proposed: it redirects to plain http ({final}); the https link is kept")
-        return None
-    if sign_in_page(final):
-        notes.append(f"{url}: not proposed: it redirects to a sign-in page {final}, not to a new home")
-        return None
-    if home_page_of_deeper(url, final):
-        notes.append(
-            f"{url}: not proposed: it redirects to the site's home page {final}, as sites do for a removed page"
-        )
-        return None
-    status = record.result.http_status  # the final answer's status for a page check, the hop's for an API
-    code = f" (HTTP {status})" if status is not None and 300 <= status < 400 else ""
-    return _with_fragment(url, final), Change(cause="redirect", why=f"the address redirects permanently{code}")
-
-
-def _announced(url: str, current: str, record: LinkRecord, notes: list[str]) -> tuple[str, Change] | None:
-    """Step 4: the URL a repository's README says it moved to, for links to the repository itself."""
-    gh = record.github
-    ref = parse_github_url(url)
-    if gh is None or not gh.moved_to or ref is None or ref.kind is not None:
-        return None
-    if (
-        not gh.moved_to.startswith(("https://", "http://"))
-        or gh.moved_to.rstrip("/").lower() == current.rstrip("/").lower()
-    ):
-        return None
-    if not repository_home(gh.moved_to):  # "v1 is deprecated; download v2 from <drive link>" is no new home
-        notes.append(f"{url}: not proposed: its README names {gh.moved_to}, which is not a repository")
-        return None
-    notice = gh.notice or "moved"
-    return gh.moved_to, Change(cause="readme-notice", why=f"the repository's README says: \u201c{notice}\u201d")
-
-
 def _new_url(url: str, record: LinkRecord, https_ok: Mapping[str, bool], notes: list[str]) -> tuple[str, list[Change]]:
     """The link's new URL and why (steps 1 to 6 of the module docstring); *url* and [] when it stays."""
     if record.result.status is LinkStatus.BROKEN:
@@ -258,12 +143,12 @@ def _new_url(url: str, record: LinkRecord, https_ok: Mapping[str, bool], notes: 
     fresh = _checkable(record)
     changes: list[Change] = []
     new = url
-    renamed = _renamed(url, record) if fresh else None
-    step = renamed or (_redirected(url, record, notes) if fresh else None)
+    renamed = propose_rename(url, record) if fresh else None
+    step = renamed or (propose_redirect(url, record, notes) if fresh else None)
     if step is not None:
         new, change = step
         changes.append(change)
-    step = _announced(url, new, record, notes) if fresh and renamed is None else None
+    step = propose_readme_target(url, new, record, notes) if fresh and renamed is None else None
     if step is not None:
         new, change = step
         changes.append(change)
