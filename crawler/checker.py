@@ -300,16 +300,12 @@ class _Run:
         )
         if address.refused:
             return Verdict(LinkStatus.SKIPPED, address.refused, "private-address")
-        if address.addresses:
-            host.addresses = address.addresses
         try:
             if address.failure is not None:
-                host.tried = True
                 witness(self.client).note_failure(name, address.failure.detail)
                 raise NoAnswer(address.failure, 1)
             answer, attempts = await self.fetcher.fetch(url, host, cookies)
         except NoAnswer as exc:
-            host.failure = exc.failure
             if host.dead is not None and not host.answered:
                 return host.dead  # a URL in flight beside the one that marked it: the same verdict
             verdict = classify_failure(exc.failure, name, attempts=exc.attempts)

@@ -206,8 +206,6 @@ class Fetcher:
                 await host.ready(self.clock)
             if host.limiter.min_interval:
                 await host.limiter.pace()
-            host.tried = True
-            host.requests += 1
             headers = _IDENTITY if method == "GET" else None
             if cookies:
                 headers = {**(headers or {}), "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}

@@ -3,10 +3,11 @@
 A :class:`Host` holds the host's politeness (a :class:`~crawler.hosts.HostLimiter`: concurrency
 and minimum interval), the pause a server asked for (``Retry-After``), the wait budget left,
 whether it takes HEAD, whether it answered at all, and the verdict its remaining URLs get once
-it is known to be dead, and the addresses the guard vetted for it (the guard keeps one lookup
-per name; the client's connector is pinned to the same addresses, ``netstate.pins``).
-:class:`HostTable` is the run's only per-host map; redirect targets get a record of their own
-like any host. A host is ``name`` or ``name:port`` (another port is another server).
+it is known to be dead. :class:`HostTable` is the run's only per-host map of these; redirect
+targets get a record of their own like any host. The addresses a name was vetted with are not
+here: they are the address guard's (one lookup per name, not per ``name:port``), written to the
+client's ``pins`` that its connector resolves from (``netstate.VettedResolver``), one map for the
+guard and the connector alike. A host is ``name`` or ``name:port`` (another port is another server).
 
 Rate limits (issue 9 item 1). A 429, or a 503 with ``Retry-After`` (RFC 9110 section 10.2.3:
 "how long the user agent ought to wait before making a follow-up request"), pauses the whole
@@ -27,7 +28,6 @@ from dataclasses import dataclass, field
 import anyio
 
 from crawler.classify import Verdict
-from crawler.failures import TransportFailure
 from crawler.hosts import HostLimiter
 from crawler.retry import Clock
 
@@ -45,16 +45,12 @@ class Host:
     limiter: HostLimiter
     max_wait: float  # seconds of server-asked waiting this host may cost in all
     get_only: bool = False  # refused HEAD (405/501) or let it time out: GET straight away
-    tried: bool = False
     answered: bool = False  # gave at least one HTTP answer this run
-    failure: TransportFailure | None = None  # the last failure that got no answer
     dead: Verdict | None = None  # set when every further URL of the host would fail the same way
-    addresses: tuple[str, ...] = ()  # what the guard vetted (the connector connects only there)
     paused_until: float = 0.0  # clock time before which no request starts
     waited: float = 0.0  # seconds of pause charged to the budget so far
     throttled: bool = False  # rate limited once: one request at a time from now on
     rate_limits: int = 0  # 429s that named no wait, for the backoff
-    requests: int = 0
     _serial: anyio.Lock | None = field(default=None, repr=False)
 
     # ------------------------------------------------------------------ rate limits
