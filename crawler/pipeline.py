@@ -196,12 +196,13 @@ async def crawl(
             vias.update({u: a.via for u, a in report.answers.items() if isinstance(a, PageCheck) and a.via})
         unanswered = [u for u in _claimed_order(claimed) if u in fallback and u not in outcomes]
         if unanswered:
-            log.info("%s", fallback_sentence(len(unanswered)))
             await run_checker([vias.get(u, u) for u in unanswered])
             for url in unanswered:
                 if url in vias:
                     checked[url] = _via_mirror(url, checked.pop(vias[url]))
         ensure_network_up(http)
+        if unanswered:  # told once the network is known up: offline, no status is current and nothing is written
+            log.info("%s", fallback_sentence(len(unanswered)))
         for url, link_result in checked.items():
             outcomes[url] = _with(link_result, fallback.get(url))
 
