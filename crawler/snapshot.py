@@ -239,7 +239,8 @@ def load_history(out_dir: Path, limit: int = 52) -> list[Snapshot]:
         try:
             history.append(load_snapshot(path))
         except SnapshotError as exc:
-            log.warning("%s", exc)
+            reason = str(exc).rstrip(".")
+            log.warning("%s; it is left out of the history (delete or repair it to stop this warning).", reason)
     return history
 
 
