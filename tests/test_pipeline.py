@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, date, datetime
 
-import logging
 import anyio
 import httpx
 import pytest
