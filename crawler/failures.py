@@ -17,7 +17,15 @@ from enum import StrEnum
 import aiohttp
 import httpx
 
-__all__ = ["CONNECTION_LEVEL", "FailureKind", "TransportFailure", "describe_failure", "from_aiohttp", "gai_failure"]
+__all__ = [
+    "CONNECTION_LEVEL",
+    "FailureKind",
+    "TransportFailure",
+    "describe_failure",
+    "failure_words",
+    "from_aiohttp",
+    "gai_failure",
+]
 
 
 class FailureKind(StrEnum):
@@ -138,3 +146,9 @@ def describe_failure(exc: BaseException) -> TransportFailure | None:
     if isinstance(head, httpx.TransportError):
         return TransportFailure(FailureKind.PROTOCOL, str(head) or type(head).__name__)
     return None
+
+
+def failure_words(exc: BaseException) -> str:
+    """A transport failure in words for a user ("connection refused"), not an exception's class name."""
+    failure = describe_failure(exc)
+    return failure.detail if failure is not None else type(exc).__name__

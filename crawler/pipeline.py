@@ -196,12 +196,13 @@ async def crawl(
             vias.update({u: a.via for u, a in report.answers.items() if isinstance(a, PageCheck) and a.via})
         unanswered = [u for u in _claimed_order(claimed) if u in fallback and u not in outcomes]
         if unanswered:
-            log.info("%s", fallback_sentence(len(unanswered)))
             await run_checker([vias.get(u, u) for u in unanswered])
             for url in unanswered:
                 if url in vias:
                     checked[url] = _via_mirror(url, checked.pop(vias[url]))
         ensure_network_up(http)
+        if unanswered:  # told once the network is known up: offline, no status is current and nothing is written
+            log.info("%s", fallback_sentence(len(unanswered)))
         for url, link_result in checked.items():
             outcomes[url] = _with(link_result, fallback.get(url))
 
@@ -302,14 +303,25 @@ def _readable(load: Callable[[], Snapshot | None], warned: set[str]) -> Snapshot
         return None
 
 
-def _prepare_out_dir(out_dir: Path) -> None:
-    """Fail before the crawl, not after it, when the reports cannot be written."""
+def _prepare_out_dir(out_dir: Path) -> list[Path]:
+    """Fail before the crawl, not after it, when the reports cannot be written; the folders made, deepest first."""
+    made = [p for p in (out_dir, *out_dir.parents) if not p.exists()]
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"{out_dir}: cannot write reports there: {exc.strerror or exc}") from None
     if not os.access(out_dir, os.W_OK):
         raise UsageError(f"{out_dir}: cannot write reports there: permission denied")
+    return made
+
+
+def _remove_made(made: list[Path]) -> None:
+    """Undo ``_prepare_out_dir`` for a run that wrote nothing: "nothing was written" leaves no empty folder."""
+    for folder in made:
+        try:
+            folder.rmdir()
+        except OSError:  # something else was put there meanwhile: leave it
+            return
 
 
 def run(
@@ -338,7 +350,7 @@ def run(
     # History and changes.md compare with the newest snapshot of an earlier day (a same-day
     # snapshot is being replaced); metadata carried over when an API is out of budget comes
     # from the freshest snapshot there is, which may be today's.
-    _prepare_out_dir(options.out_dir)
+    made = _prepare_out_dir(options.out_dir)
     warned: set[str] = set()
     previous = _readable(lambda: load_previous(options.out_dir, day_of(now())), warned)
     latest = options.out_dir / "latest.json"
@@ -359,7 +371,11 @@ def run(
             now=now,
         )
 
-    crawled = anyio.run(main)
+    try:
+        crawled = anyio.run(main)
+    except BaseException:  # network down, Ctrl-C: exit 3 and nothing written, not even a new folder
+        _remove_made(made)
+        raise
     snapshot = build_snapshot(
         loaded.registry,
         registry_path=display_path(loaded.path),

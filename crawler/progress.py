@@ -58,13 +58,17 @@ STATUS_STYLE = {
 
 
 class Progress(Protocol):
-    """What a crawl reports to while it runs. ``close`` is safe to call twice and after an interrupt."""
+    """What a crawl reports to while it runs. ``close`` is safe to call twice and after an interrupt.
+
+    ``close(final=False)`` (a run that found the network down) prints no last tally: no verdict
+    is kept, and "broken 27" on an offline machine would say the opposite of the error that follows.
+    """
 
     def start(self, total: int) -> None: ...
 
     def advance(self, result: LinkResult) -> None: ...
 
-    def close(self) -> None: ...
+    def close(self, *, final: bool = True) -> None: ...
 
 
 def make_progress(
@@ -185,7 +189,7 @@ class _NullProgress:
     def advance(self, result: LinkResult) -> None:
         pass
 
-    def close(self) -> None:
+    def close(self, *, final: bool = True) -> None:
         pass
 
 
@@ -212,11 +216,11 @@ class _LogProgress:
         if now - self.last_line >= self.interval:
             self._progress_line(now)
 
-    def close(self) -> None:
+    def close(self, *, final: bool = True) -> None:
         if self.closed:
             return
         self.closed = True
-        if self.tally.done != self.printed_done:
+        if final and self.tally.done != self.printed_done:
             self._progress_line(self.clock())
 
     def _progress_line(self, now: float) -> None:
@@ -311,7 +315,7 @@ class _LiveProgress:
         if self.task is not None:
             self.rich.advance(self.task)
 
-    def close(self) -> None:
+    def close(self, *, final: bool = True) -> None:
         if self.closed:
             return
         self.closed = True
@@ -321,7 +325,7 @@ class _LiveProgress:
             for handler, original in self.swapped:
                 handler.setStream(original)
             self.swapped.clear()
-        if self.task is not None:
+        if final and self.task is not None:
             self.console.print(Text(self._final_line(), no_wrap=True, overflow="ellipsis"), soft_wrap=False)
 
     def _final_line(self) -> str:

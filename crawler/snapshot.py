@@ -174,8 +174,12 @@ def load_snapshot(path: Path) -> Snapshot:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise SnapshotError(f"{path}: no such snapshot; run `python -m crawler run` first.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SnapshotError(f"{path}: cannot read the snapshot ({exc.__class__.__name__}).") from None
+    except IsADirectoryError:
+        raise SnapshotError(f"{path}: is a directory, not a snapshot file.") from None
+    except UnicodeDecodeError:
+        raise SnapshotError(f"{path}: not UTF-8 text, so not a snapshot file.") from None
+    except OSError as exc:
+        raise SnapshotError(f"{path}: cannot read the snapshot ({exc.strerror or exc.__class__.__name__}).") from None
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -235,7 +239,8 @@ def load_history(out_dir: Path, limit: int = 52) -> list[Snapshot]:
         try:
             history.append(load_snapshot(path))
         except SnapshotError as exc:
-            log.warning("%s", exc)
+            reason = str(exc).rstrip(".")
+            log.warning("%s; it is left out of the history (delete or repair it to stop this warning).", reason)
     return history
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, date, datetime
 
 import anyio
@@ -124,3 +125,14 @@ def test_damaged_cache_is_empty_and_an_unwritable_one_is_a_notice(tmp_path):
 
     report = anyio.run(main)
     assert len(report.notices) == 1 and "could not write the archive cache" in report.notices[0]
+
+
+def test_the_log_line_names_which_links_were_looked_up(caplog):
+    """The summary counts dead links (confirmed, or a gone repository), not every failing one."""
+    router = respx.MockRouter()
+    router.get(f"{WB}/cdx/search/cdx").respond(200, json=CDX_ROW)
+    snap = snapshot(record(PAGE, LinkStatus.BROKEN, 2), record(f"{PAGE}2", LinkStatus.BROKEN, 1))
+    with caplog.at_level(logging.INFO):
+        lookup(router, snap, ArchiveCache(None))
+    line = "archive: 1 of 1 dead link (confirmed broken, or a GitHub repository gone) has an archived copy."
+    assert line in caplog.text

@@ -151,3 +151,15 @@ def test_the_readme_grep_example_yields_only_real_urls(monkeypatch, capsys):
     err = capsys.readouterr().err
     assert "<stdin>:" in err and "warning: not a URL, skipped: https://[^" in err
     assert "not a URL, skipped: https://x.org/<url>`." in err
+
+
+def test_binary_urls_file_is_one_plain_sentence(tmp_path):
+    """A non-UTF-8 --urls-file is 'not UTF-8 text', not Python's codec message."""
+    from crawler.cli.check import read_urls_file
+    from crawler.errors import UsageError
+
+    path = tmp_path / "urls.txt"
+    path.write_bytes(b"\xf5!\xcd\xa8")
+    with pytest.raises(UsageError) as info:
+        read_urls_file(str(path))
+    assert str(info.value) == f"{path}: cannot read the URL list: not UTF-8 text"

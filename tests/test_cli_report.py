@@ -57,7 +57,7 @@ def test_report_honours_confirm_after(out):
     assert main(["report", "--out", str(out), "--confirm-after", "1"]) == 0
     assert "## Broken (1)" in (out / "broken-links.md").read_text(encoding="utf-8")
     assert main(["report", "--out", str(out)]) == 0
-    assert "## Failing for the first time (1)" in (out / "broken-links.md").read_text(encoding="utf-8")
+    assert "## Failing, not yet confirmed (1)" in (out / "broken-links.md").read_text(encoding="utf-8")
 
 
 def test_report_without_latest_json_is_a_one_sentence_error(tmp_path, capsys):

@@ -211,3 +211,14 @@ def test_ctrl_c_exits_3_and_leaves_latest_json_intact(tmp_path, server):
     assert proc.returncode == 3, err
     assert "Traceback" not in err
     assert latest.read_bytes() == before
+
+
+def test_network_down_prints_no_tally_and_leaves_no_new_folder(tmp_path, server):
+    """Offline, run shows no 'broken N' tally before the error, and a new --out folder is not left behind empty."""
+    registry(tmp_path, f"{server.base}/ok")
+    server.stop()
+    proc = crawl(tmp_path, "--registry", "registry.yaml", "--out", "fresh/reports")
+    assert proc.returncode == 3, proc.stderr
+    assert "network looks down" in proc.stderr and "crawl: 1/1" not in proc.stderr
+    assert "looked up through" not in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "fresh").exists()

@@ -282,3 +282,19 @@ def test_bare_404_from_a_mirror_is_page_checked_not_broken():
 
     report = anyio.run(go)
     assert url in report.page_checks and url not in report.outcomes
+
+
+def test_api_unreachable_is_told_in_words_not_an_exception_name():
+    """A refused connection to the Hub reads 'connection refused talking to ...', not 'ConnectError'."""
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    async def go():
+        async with httpx.AsyncClient(transport=httpx.MockTransport(refuse)) as client:
+            settings = Settings.from_env({"HF_ENDPOINT": "https://hub.example"})
+            return await fetch_with(huggingface.SOURCE, ["https://huggingface.co/org/model"], client, settings, {})
+
+    report = anyio.run(go)
+    assert report.notices and "connection refused talking to" in report.notices[0]
+    assert "ConnectError" not in report.notices[0]

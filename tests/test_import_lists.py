@@ -365,7 +365,7 @@ def test_cli_prints_tables_mapping_counts_and_problems(tmp_path):
     assert out.returncode == 0, out.stderr
     err = out.stderr.splitlines()
     assert "ai4med.md: table 1: line 5, 5 columns, 3 rows, 8 links (under '1. Medical LLMs') (chosen)" in err
-    assert "ai4med.md: table 2: line 13, 4 columns, 1 rows, 2 links (under '3. Datasets')" in err
+    assert "ai4med.md: table 2: line 13, 4 columns, 1 row, 2 links (under '3. Datasets')" in err
     assert ("ai4med.md: columns: Model Name -> name, Paper -> paper, Model Weight -> model, Data -> data, "
             "Code -> code") in err
     assert "ai4med.md: 3 rows, 8 links (3 model, 2 repository, 2 paper, 1 dataset) -> r.yaml" in err
@@ -387,7 +387,7 @@ def test_cli_does_not_warn_when_the_links_are_in_the_name_column(tmp_path):
     (tmp_path / "d.md").write_text("| Dataset | Description |\n|---|---|\n| [A](https://a.example.org/) | x |\n",
                                    encoding="utf-8")
     out = _cli("import", "d.md", cwd=tmp_path)
-    assert out.returncode == 0 and "1 rows, 1 links (1 dataset)" in out.stderr
+    assert out.returncode == 0 and "1 row, 1 link (1 dataset)" in out.stderr
     assert "warning" not in out.stderr
 
 
@@ -430,10 +430,10 @@ def test_cli_reads_the_bullets_or_a_chosen_table(tmp_path):
     (tmp_path / "l.md").write_text(AI4MED + "\n## More\n\n- [X](https://github.com/x/x) - y\n", encoding="utf-8")
     bullets = _cli("import", "l.md", "--bullets", cwd=tmp_path)
     assert bullets.returncode == 0, bullets.stderr
-    assert "l.md: bulleted list: 1 items with links, 1 links (chosen)" in bullets.stderr
+    assert "l.md: bulleted list: 1 item with links, 1 link (chosen)" in bullets.stderr
     assert "l.md: columns: Category -> category, Name -> name, Description -> description, Links -> link" in bullets.stderr
     second = _cli("import", "l.md", "--table", "2", cwd=tmp_path)
-    assert second.returncode == 0 and "l.md: 1 rows, 2 links (1 paper, 1 data)" in second.stderr
+    assert second.returncode == 0 and "l.md: 1 row, 2 links (1 paper, 1 data)" in second.stderr
     assert "note: a table was read; --bullets reads the bulleted list instead" in second.stderr
     both = _cli("import", "l.md", "--table", "2", "--bullets", cwd=tmp_path)
     assert both.returncode == 2 and "not allowed with argument" in both.stderr

@@ -305,7 +305,8 @@ def _run(tmp_path: Path, urls: list[str], *, settings: Settings | None = None, f
     """`run` on a registry of *urls*, on a client whose connector DNS is *fallback*."""
     registry = _registry(tmp_path, urls, config)
     out = tmp_path / "reports"
-    settings = settings or Settings()
+    # The archive cache goes under tmp_path, not into the checkout's .cache/ (Settings()'s default).
+    settings = (settings or Settings()).model_copy(update={"cache_dir": tmp_path / "cache"})
     client = build_client(settings, timeout=0.5)
     if fallback is not None:
         client.resolver.fallback = fallback

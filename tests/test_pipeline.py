@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, date, datetime
 
 import anyio
@@ -185,3 +186,18 @@ def test_with_an_hf_mirror_a_fallback_page_check_goes_to_the_mirror_not_huggingf
     result = crawled.outcomes[url].result
     assert result.status is LinkStatus.OK and result.url == url and result.final_url is None
     assert "checked on the mirror" in result.reason and page.called and not blocked.called
+
+
+def test_network_down_does_not_claim_api_fallbacks_were_checked(caplog):
+    """Offline, the 'checked as ordinary web pages: status is current' sentence is not logged before exit 3."""
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    async def go():
+        async with httpx.AsyncClient(transport=httpx.MockTransport(refuse)) as client:
+            await crawl([REPO, "https://a.example/x"], settings=Settings.from_env({}), options=OPTIONS, client=client)
+
+    with caplog.at_level(logging.INFO), pytest.raises(NetworkDown):
+        anyio.run(go)
+    assert "looked up through" not in caplog.text

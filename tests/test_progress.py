@@ -301,3 +301,14 @@ def _screen_lines(text: str) -> list[str]:
 def test_format_duration(seconds, text):
     """Durations are short: seconds, then minutes and seconds, then hours and minutes."""
     assert format_duration(seconds) == text
+
+
+def test_close_not_final_prints_no_tally():
+    """close(final=False), as after the network was found down, prints no last count line."""
+    clock, out = FakeClock(), NotATty()
+    progress = make_progress(stream=out, quiet=False, interval=60.0, clock=clock)
+    progress.start(2)
+    clock.now += 1
+    progress.advance(result(LinkStatus.BROKEN))
+    progress.close(final=False)
+    assert out.getvalue().splitlines() == ["crawl: checking 2 links"]

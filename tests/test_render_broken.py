@@ -30,7 +30,7 @@ def test_corpus_markdown_matches_golden():
 
 
 def test_first_failure_is_kept_apart_until_confirmed():
-    """On its first failing run a link is 'failing for the first time', not broken; on the second it is confirmed."""
+    """On its first failing run a link is 'failing, not yet confirmed', not broken; on the second it is confirmed."""
     first, second, third = f.three_runs()
     day1 = classify(first, confirm_after=2)
     assert [c.url for c in day1.newly_failing] == [DOCTOR]
@@ -47,7 +47,7 @@ def test_header_and_section_counts_agree():
     """The header's broken count equals the sum of the broken sections: one unique URL, cited twice, counts once."""
     text = render_broken_markdown(f.snapshot(2, f.snapshot(1)))
     header = re.search(r"(\d+) broken", text.splitlines()[2])
-    sections = [int(n) for n in re.findall(r"^## (?:Broken|Failing for the first time) \((\d+)\)$", text, re.MULTILINE)]
+    sections = [int(n) for n in re.findall(r"^## (?:Broken|Failing, not yet confirmed) \((\d+)\)$", text, re.MULTILINE)]
     assert header is not None and int(header.group(1)) == sum(sections) == 1
     assert text.count(f"| {DOCTOR} |") == 1  # cited as repository and data: one row naming both kinds
     assert "| repository, data |" in text

@@ -250,5 +250,21 @@ def test_load_history_is_sorted_limited_and_skips_corrupt_files(tmp_path, caplog
     with caplog.at_level(logging.WARNING):
         history = load_history(tmp_path)
     assert [s.generated_at.day for s in history] == [1, 2, 3]
-    assert "2023-12-31.json" in caplog.text
+    assert "2023-12-31.json:1: not valid JSON (Expecting property name enclosed in double quotes); it is left out" in caplog.text
     assert [s.generated_at.day for s in load_history(tmp_path, limit=2)] == [2, 3]
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        (lambda p: p.mkdir(), "is a directory, not a snapshot file."),
+        (lambda p: p.write_bytes(b"\xf5!\xcd\xa8\x00"), "not UTF-8 text, so not a snapshot file."),
+    ],
+)
+def test_unreadable_snapshot_is_one_plain_sentence(tmp_path, make, expected):
+    """A directory or a binary file given as a snapshot is told in words, not as a Python exception's name."""
+    path = tmp_path / "old.json"
+    make(path)
+    with pytest.raises(SnapshotError) as info:
+        load_snapshot(path)
+    assert str(info.value) == f"{path}: {expected}"

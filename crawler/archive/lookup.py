@@ -123,7 +123,10 @@ async def find_archived_copies(
         if notice:
             report.notices.append(notice)
     copies = sum(1 for copy in found.values() if copy is not None)
-    log.info("archive: %d of %d failing link(s) have an archived copy.", copies, len(wanted))
+    # Not "failing links": a link failing for the first time is not looked up, so the count would not match.
+    one = len(wanted) == 1
+    what = f"dead link{'' if one else 's'} (confirmed broken, or a GitHub repository gone) {'has' if one else 'have'}"
+    log.info("archive: %d of %d %s an archived copy.", copies, len(wanted), what)
     return report
 
 

@@ -76,9 +76,10 @@ def read_urls_file(name: str) -> list[str]:
     else:
         try:
             text = Path(name).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            raise UsageError(f"{name}: cannot read the URL list: {reason}") from None
+        except UnicodeDecodeError:
+            raise UsageError(f"{name}: cannot read the URL list: not UTF-8 text") from None
+        except OSError as exc:
+            raise UsageError(f"{name}: cannot read the URL list: {exc.strerror or exc}") from None
     where = "<stdin>" if name == "-" else name
     urls = []
     for number, line in enumerate(text.splitlines(), start=1):

@@ -45,7 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     from crawler.files import atomic_write_text
-    from crawler.importer import parse_columns_option, parse_markdown, render_registry_yaml
+    from crawler.importer import counted, parse_columns_option, parse_markdown, render_registry_yaml
     from crawler.registry import display_path, parse_registry
 
     source: Path = args.file
@@ -86,7 +86,8 @@ def handle(args: argparse.Namespace) -> int:
         kinds = Counter(link.kind.value for e in registry.entries for link in e.links)
         n_links = sum(kinds.values())
         per_kind = ", ".join(f"{n} {kind}" for kind, n in kinds.most_common())
-        print(f"{source}: {len(registry.entries)} rows, {n_links} links ({per_kind or 'none'}) -> {shown}", file=err)
+        rows_links = f"{counted(len(registry.entries), 'row')}, {counted(n_links, 'link')}"
+        print(f"{source}: {rows_links} ({per_kind or 'none'}) -> {shown}", file=err)
     bullets = next((t for t in imported.tables if t.startswith("bulleted list")), None)
     if args.quiet == 0 and bullets and not bullets.endswith("(chosen)"):
         print(f"{source}: note: a table was read; --bullets reads the bulleted list instead", file=err)

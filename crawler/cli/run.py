@@ -69,6 +69,7 @@ def _add_archive_options(p: argparse.ArgumentParser) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from crawler.errors import NetworkDown
     from crawler.models import LinkStatus
     from crawler.pipeline import RunOptions, run
     from crawler.progress import make_progress
@@ -95,6 +96,9 @@ def handle(args: argparse.Namespace) -> int:
     progress = make_progress(stream=sys.stderr, quiet=args.quiet > 0)
     try:
         result = run(options, settings, on_start=progress.start, on_result=progress.advance)
+    except NetworkDown:
+        progress.close(final=False)  # offline, every verdict is a DNS failure: no tally, the error says why
+        raise
     finally:
         progress.close()
     width = shutil.get_terminal_size().columns if sys.stderr.isatty() else None

@@ -30,6 +30,7 @@ __all__ = [
     "ImportResult",
     "classify_url",
     "clean_url",
+    "counted",
     "header_role",
     "markdown_to_registry_yaml",
     "parse_columns_option",
@@ -39,6 +40,11 @@ __all__ = [
 ]
 
 _FRONT_MATTER = re.compile(r"\A(\+\+\+|---)[ \t]*\r?\n(.*?)\r?\n\1[ \t]*(?:\r?\n|\Z)", re.S)
+
+
+def counted(n: int, noun: str) -> str:
+    """``1 row``, ``2 rows``: the counts import prints."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def markdown_to_registry_yaml(text: str, *, source_file: str | None = None, **options: object) -> str:
@@ -94,12 +100,13 @@ def _parse_markdown(
     if title is None:
         heading = next((ln for ln in lines[body_start:] if ln.startswith("# ")), None)
         title = plain_text(heading[2:]) if heading else None
-    listing = [f"table {n}: line {t.line}, {len(t.headers)} columns, {len(t.rows)} rows, {t.link_count} links"
-               + (f" (under {t.heading!r})" if t.heading else "") for n, t in enumerate(tables, start=1)]
+    listing = [f"table {n}: line {t.line}, {counted(len(t.headers), 'column')}, {counted(len(t.rows), 'row')}, "
+               f"{counted(t.link_count, 'link')}" + (f" (under {t.heading!r})" if t.heading else "")
+               for n, t in enumerate(tables, start=1)]
     rows = bullet_rows(text)
     bullet_links = sum(len(link_list) for link_list in (_row_links(r) for r in rows))
     if rows:
-        listing.append(f"bulleted list: {len(rows)} items with links, {bullet_links} links")
+        listing.append(f"bulleted list: {counted(len(rows), 'item')} with links, {counted(bullet_links, 'link')}")
     if table is not None:
         if not 1 <= table <= len(tables):
             raise RegistryError(f"{where}:1: there is no table {table}; {len(tables)} table(s) found")

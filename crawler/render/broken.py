@@ -5,7 +5,7 @@ header's numbers and every section's count agree. Groups, each URL in at most on
 
 - **broken**: confirmed, failing ``confirm_after`` runs in a row or more, with its archived copy
   (Wayback Machine or Software Heritage) when one was found;
-- **failing for the first time**: broken, but not yet for ``confirm_after`` runs (a flaky night alarms no one);
+- **failing, not yet confirmed**: broken, but not yet for ``confirm_after`` runs (a flaky night alarms no one);
 - **moved**: works through a permanent redirect; the registry should cite the new home;
 - **unverified**: could not tell this run (anti-bot, rate limit, 5xx, timeout), with why; hosts that
   never tell without a login (Tianchi) are listed once, apart, without alarm;
@@ -153,7 +153,7 @@ def _header(counts: LinkCounts) -> str:
     for status in LinkStatus:
         part = f"{counts.count(status)} {status.value}"
         if status is LinkStatus.BROKEN and counts.broken:
-            split = [(len(counts.confirmed), "confirmed"), (len(counts.newly_failing), "failing for the first time")]
+            split = [(len(counts.confirmed), "confirmed"), (len(counts.newly_failing), "not yet confirmed")]
             part += " (" + ", ".join(f"{n} {what}" for n, what in split if n) + ")"
         if status is LinkStatus.UNVERIFIED and counts.unverifiable:
             part += f" ({len(counts.unverifiable)} of them on hosts that need a login to tell)"
@@ -178,7 +178,7 @@ def render_broken_markdown(snapshot: Snapshot, *, confirm_after: int = 2) -> str
         ("Broken", counts.confirmed, _broken,
          (f"Failing {confirm_after} {runs} in a row or more: fix or remove these in the registry "
           "(`python -m crawler fix` proposes the edits; `fix --accept-archived URL` points a link at its archived copy).")),
-        ("Failing for the first time", counts.newly_failing, _broken,
+        ("Failing, not yet confirmed", counts.newly_failing, _broken,
          f"Broken, but for fewer than {confirm_after} {runs} in a row: confirmed once they fail {confirm_after} in a row."),
         ("Moved", counts.moved, _moved,
          "These work through a permanent redirect: update the registry to the new home."),

@@ -35,6 +35,7 @@ from pydantic import ValidationError
 
 from crawler import net
 from crawler.classify import retry_after_seconds
+from crawler.failures import failure_words
 from crawler.models import LinkMeta, LinkResult, LinkStatus, Metadata, Outcome
 from crawler.retry import RetryPolicy, WaitTooLong, call_with_retries
 from crawler.sources.base import Answered, PageCheck, SourceContext, SourceReport
@@ -153,7 +154,7 @@ class HostClient:
             try:
                 got = await net.exchange(self.client, method, url, headers=sent, want_body=_always, body_cap=cap)
             except (httpx.TransportError, TimeoutError) as exc:
-                raise RetryableError(f"{type(exc).__name__} talking to {_origin(url)}") from None
+                raise RetryableError(f"{failure_words(exc)} talking to {_origin(url)}") from None
             if got.status in _RETRY_STATUS:
                 raise RetryableError(f"HTTP {got.status} from {_origin(url)}", rate_limit_wait(got.headers))
             if (got.headers.get("x-ratelimit-remaining") or "").strip() == "0":

@@ -160,7 +160,9 @@ async def send(
         try:
             response = await client.request(method, url, headers=headers, json=json, follow_redirects=False)
         except httpx.TransportError as exc:
-            raise RetryableError(f"{type(exc).__name__} talking to the GitHub API") from None
+            from crawler.failures import failure_words  # lazily: it imports aiohttp
+
+            raise RetryableError(f"{failure_words(exc)} talking to the GitHub API") from None
         state.observe(response)
         classify_limits(response, state)
         if check is not None:

@@ -187,7 +187,9 @@ class HubClient:
             try:
                 response = await self.client.get(url, params=params, headers=self._headers(), follow_redirects=False)
             except httpx.TransportError as exc:
-                raise RetryableError(f"{type(exc).__name__} talking to {self.endpoint}") from None
+                from crawler.failures import failure_words  # lazily: it imports aiohttp
+
+                raise RetryableError(f"{failure_words(exc)} talking to {self.endpoint}") from None
             if response.status_code == 429:
                 raise RetryableError("HTTP 429", rate_limit_reset(response.headers))
             if response.status_code >= 500:
