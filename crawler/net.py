@@ -39,7 +39,7 @@ import anyio
 import httpx
 import yarl
 
-from crawler.failures import from_aiohttp
+from crawler.failures import failure_words, from_aiohttp
 from crawler.guard import AddressGuard, HostVerdict, Resolver, non_public_reason
 from crawler.netstate import NetworkWitness, VettedResolver, pins, witness
 from crawler.proxy import PROXY_ERRORS, ProxyTransport, proxy_error, proxy_mounts
@@ -113,7 +113,7 @@ class _Client(httpx.AsyncClient):
         try:
             response = await super().send(request, **kwargs)
         except httpx.TransportError as exc:
-            self.witness.note_failure(request.url.host, str(exc) or type(exc).__name__)
+            self.witness.note_failure(request.url.host, failure_words(exc))
             raise
         if proxy_error(response):
             self.witness.note_failure(request.url.host, f"the proxy answered HTTP {response.status_code}")
@@ -233,7 +233,7 @@ async def exchange(
             with anyio.fail_after(deadline):
                 result = await _via_httpx(client, method, url, headers, want_body, body_cap)
     except (httpx.TransportError, TimeoutError) as exc:
-        seen.note_failure(_host_of(url), str(exc) or type(exc).__name__)
+        seen.note_failure(_host_of(url), failure_words(exc))
         raise
     if result.proxy_error:
         seen.note_failure(_host_of(url), f"the proxy answered HTTP {result.status}")
