@@ -127,14 +127,22 @@ def _seconds(value: str) -> float:
     return n
 
 
-def positive_int(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return n
+def int_at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least *minimum*."""
+
+    def parse(value: str) -> int:
+        try:
+            n = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+        if n < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, not {value}")
+        return n
+
+    return parse
+
+
+positive_int = int_at_least(1)
 
 
 def add_crawl_options(p: argparse.ArgumentParser) -> None:

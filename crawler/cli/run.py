@@ -15,6 +15,7 @@ from crawler.cli.common import (
     add_registry_option,
     add_verbosity,
     new_parser,
+    int_at_least,
     positive_int,
     startup_done,
 )
@@ -42,16 +43,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=handle)
 
 
-def _whole(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
-    if n < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
-    return n
-
-
 def _add_archive_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("archives (Software Heritage, the Wayback Machine)")
     g.add_argument(
@@ -64,7 +55,7 @@ def _add_archive_options(p: argparse.ArgumentParser) -> None:
                    help="with --archive: save repositories last visited more than N days ago (default 90)")
     g.add_argument("--archive-wayback-age-days", type=positive_int, default=30, metavar="N",
                    help="with --archive: capture data links not captured in the last N days (default 30)")
-    g.add_argument("--archive-lookups", type=_whole, default=40, metavar="N",
+    g.add_argument("--archive-lookups", type=int_at_least(0), default=40, metavar="N",
                    help="at most N requests per archive per run to find copies of dead links (default 40; 0: none)")
 
 
