@@ -128,6 +128,12 @@ def ensure_network_up(client: httpx.AsyncClient) -> None:
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
+# A result's ``model_fields_set`` (the fields given to ``model_construct``): _emit gives all of them,
+# so every result can share one set instead of carrying its own (728 bytes each: 36 MB at 50,000
+# URLs). Sharing is safe: assigning a field adds a name the set already holds, and ``model_copy``
+# copies the set.
+_ALL_FIELDS = set(LinkResult.model_fields)
+
 
 def _host_key(url: URL) -> str:
     """``host`` or ``host:port`` (a port other than the scheme's default): one Host record each."""
@@ -270,6 +276,7 @@ class _Run:
         now = datetime.now(UTC)
         for url in self.cited[key]:
             result = LinkResult.model_construct(
+                _ALL_FIELDS,  # every field is given: one shared set, not a 728-byte set per result
                 url=url,
                 status=verdict.status,
                 http_status=verdict.http_status,

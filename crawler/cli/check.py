@@ -94,6 +94,7 @@ def read_urls_file(name: str) -> list[str]:
 
 
 _TRAILING = "`'\";.,>:"  # what Markdown and prose leave after a URL grep -o picked up
+_NOT_IN_A_URL = re.compile(r"[<>`\\ ]")  # a placeholder, code or prose, not an address
 _HOST = re.compile(r"^(?:[\w\-]+(?:\.[\w\-]+)*\.?|\[[0-9A-Fa-f:.]+\])$")  # a name or a bracketed IPv6 address
 
 
@@ -120,7 +121,7 @@ def _not_a_url(url: str) -> bool:
     """Whether a cleaned list line is plainly not a web address (``https://[^``, ``https://``, ``<url>``)."""
     if "://" not in url:
         return False  # a bare name: the checker says what is wrong with it
-    if any(c in url for c in "<>`\\ "):
+    if _NOT_IN_A_URL.search(url):
         return True
     try:
         host = urlsplit(url).netloc.rpartition("@")[2]
@@ -168,14 +169,15 @@ def handle(args: argparse.Namespace) -> int:
             print(line, file=sys.stderr)
     ordered = list(results.values())
     if args.json:
-        data = TypeAdapter(list[LinkResult]).dump_json(ordered) + b"\n"
+        data = TypeAdapter(list[LinkResult]).dump_json(ordered)
         sys.stdout.flush()
         out = getattr(sys.stdout, "buffer", None)
         if out is not None:  # bytes straight through: no second copy of a 50,000-result array
-            out.write(data)
+            out.write(data)  # and the newline apart: `data + b"\n"` would be a copy (10 MB at 50,000)
+            out.write(b"\n")
             out.flush()
         else:
-            sys.stdout.write(data.decode())
+            sys.stdout.write(data.decode() + "\n")
     else:
         _print_lines(ordered, quiet=args.quiet > 0)
     if args.quiet == 0:
