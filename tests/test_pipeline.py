@@ -13,7 +13,7 @@ import respx
 from crawler.checker import CheckOptions
 from crawler.errors import NetworkDown
 from crawler.history import next_history
-from crawler import pipeline
+from crawler import crawl as crawl_module
 from crawler.models import (
     EntryRecord,
     GitHubMeta,
@@ -26,7 +26,7 @@ from crawler.models import (
     Outcome,
     Snapshot,
 )
-from crawler.pipeline import crawl
+from crawler.crawl import crawl
 from crawler.sources.base import SourceReport
 from crawler.settings import Settings
 
@@ -158,8 +158,8 @@ class _Stub:
 
 def test_pipeline_loops_over_sources_and_page_checks_carry_their_metadata(monkeypatch):
     """A registered adapter's answers are kept; its PageCheck URLs are fetched as pages with the carry attached."""
-    monkeypatch.setattr(pipeline, "SOURCES", (_Stub(),))
-    monkeypatch.setattr(pipeline, "source_names", lambda: ("stub",))
+    monkeypatch.setattr(crawl_module, "SOURCES", (_Stub(),))
+    monkeypatch.setattr(crawl_module, "source_names", lambda: ("stub",))
     router = respx.MockRouter(assert_all_called=False)
     page = router.route(url="https://example.net/page").respond(200)
     urls = ["https://example.net/ok", "https://example.net/page", PAGE]

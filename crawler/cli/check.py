@@ -1,6 +1,6 @@
 """`python -m crawler check`: check an ad-hoc list of URLs with the same engine as `run`.
 
-The URLs go through ``pipeline.crawl`` exactly as a registry's do: links a host adapter claims
+The URLs go through ``crawler.crawl.crawl`` exactly as a registry's do: links a host adapter claims
 (GitHub, Hugging Face, Zenodo ... ``sources.SOURCES``) are answered by its API (token, budget and
 fallbacks as in ``run``), every other link by the link checker. ``--pages-only`` checks every URL as a plain page (the checker alone). The network
 rule is ``run``'s: no HTTP answer at all in the whole run is exit 3.
@@ -201,7 +201,7 @@ async def _check(
             from crawler.checker import check_urls
 
             return await check_urls(urls, client=client, options=options), []
-        from crawler.pipeline import crawl
+        from crawler.crawl import crawl
 
         crawled = await crawl(urls, settings=settings, options=options, client=client)
         return {url: crawled.outcomes[url].result for url in urls}, crawled.notices
