@@ -71,7 +71,7 @@ class FakeRepo:
         }  # fmt: skip
         return {
             "id": self.id, "node_id": f"R_{self.id}", "name": name, "full_name": self.full_name,
-            "owner": {"login": owner, "id": 1, "type": "Organization"}, "private": False,
+            "owner": {"login": owner, "id": 1, "type": "Organization"},
             "html_url": f"https://github.com/{self.full_name}", "description": self.description,
             "fork": self.fork, "url": f"{base}/repos/{self.full_name}", "homepage": self.homepage or "",
             "stargazers_count": self.stars, "watchers_count": self.stars, "forks_count": self.forks,
