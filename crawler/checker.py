@@ -133,6 +133,52 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 # URLs). Sharing is safe: assigning a field adds a name the set already holds, and ``model_copy``
 # copies the set.
 _ALL_FIELDS = set(LinkResult.model_fields)
+_FIELD_ORDER = ["url", "status", "http_status", "final_url", "reason", "cause", "checked_at", "duration_ms"]
+# What ``model_construct(_ALL_FIELDS, **all fields)`` does for this model, without its per-field
+# loop over aliases and defaults (every field is given): the same ``__dict__`` (same keys, same
+# order), the same shared fields set, no extra, no private attributes. Used only while the model
+# keeps the shape this relies on; otherwise ``model_construct`` itself.
+_PLAIN_MODEL = (
+    list(LinkResult.model_fields) == _FIELD_ORDER
+    and not LinkResult.__pydantic_root_model__
+    and not LinkResult.__pydantic_post_init__
+    and LinkResult.model_config.get("extra") != "allow"
+    and not LinkResult.__private_attributes__
+)
+_new_object = object.__new__
+_set_attribute = object.__setattr__
+
+
+def _link_result(
+    url: str, verdict: Verdict, checked_at: datetime, duration_ms: int
+) -> LinkResult:
+    if not _PLAIN_MODEL:
+        return LinkResult.model_construct(
+            _ALL_FIELDS,  # every field is given: one shared set, not a 728-byte set per result
+            url=url,
+            status=verdict.status,
+            http_status=verdict.http_status,
+            final_url=verdict.final_url,
+            reason=verdict.reason,
+            cause=verdict.cause,
+            checked_at=checked_at,
+            duration_ms=duration_ms,
+        )
+    result = _new_object(LinkResult)
+    _set_attribute(result, "__dict__", {
+        "url": url,
+        "status": verdict.status,
+        "http_status": verdict.http_status,
+        "final_url": verdict.final_url,
+        "reason": verdict.reason,
+        "cause": verdict.cause,
+        "checked_at": checked_at,
+        "duration_ms": duration_ms,
+    })  # fmt: skip
+    _set_attribute(result, "__pydantic_fields_set__", _ALL_FIELDS)
+    _set_attribute(result, "__pydantic_extra__", None)
+    _set_attribute(result, "__pydantic_private__", None)
+    return result
 
 
 def _host_key(url: URL) -> str:
@@ -274,18 +320,9 @@ class _Run:
 
     def _emit(self, key: str, verdict: Verdict, seconds: float, *, hold: bool = False) -> None:
         now = datetime.now(UTC)
+        ms = int(seconds * 1000)
         for url in self.cited[key]:
-            result = LinkResult.model_construct(
-                _ALL_FIELDS,  # every field is given: one shared set, not a 728-byte set per result
-                url=url,
-                status=verdict.status,
-                http_status=verdict.http_status,
-                final_url=verdict.final_url,
-                reason=verdict.reason,
-                cause=verdict.cause,
-                checked_at=now,
-                duration_ms=int(seconds * 1000),
-            )
+            result = _link_result(url, verdict, now, ms)
             self.results[url] = result
             if hold:
                 self.held.append(result)

@@ -96,15 +96,34 @@ def load_registry(path: Path | None = None) -> LoadedRegistry:
     )
 
 
+# libyaml's parser when PyYAML has it (the same nodes, lines and values, ~10x faster), for a text
+# PyYAML's own reader accepts; any error is re-raised by the pure-Python loader, so every message
+# (and the control characters the reader refuses) stays PyYAML's.
+_FAST_LOADER = getattr(yaml, "CSafeLoader", None)
+
+
+def _load_with(loader_class: type, text: str) -> tuple[yaml.Node | None, object]:
+    loader = loader_class(text)  # the pure reader checks for control characters right here
+    try:
+        root = loader.get_single_node()
+        return root, (loader.construct_document(root) if root is not None else None)
+    finally:
+        loader.dispose()
+
+
+def _compose(text: str) -> tuple[yaml.Node | None, object]:
+    if _FAST_LOADER is not None and not yaml.reader.Reader.NON_PRINTABLE.search(text):
+        try:
+            return _load_with(_FAST_LOADER, text)
+        except yaml.YAMLError:
+            pass  # the pure loader below raises it with PyYAML's message
+    return _load_with(yaml.SafeLoader, text)
+
+
 def parse_registry(text: str, filename: str = REGISTRY_FILE) -> tuple[Registry, list[str]]:
     """Validate registry YAML *text*; return the registry and its warnings or raise ``RegistryError``."""
     try:
-        loader = yaml.SafeLoader(text)  # the reader checks for control characters right here
-        try:
-            root = loader.get_single_node()
-            data = loader.construct_document(root) if root is not None else None
-        finally:
-            loader.dispose()
+        root, data = _compose(text)
     except yaml.MarkedYAMLError as exc:
         problem = _yaml_problem(exc, text, filename)
         raise RegistryError(problem, [problem]) from None

@@ -12,16 +12,15 @@ from __future__ import annotations
 import re
 import textwrap
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TextIO
-
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING, TextIO
 
 from crawler.models import LinkStatus, Snapshot
 from crawler.progress import STATUS_STYLE, format_duration, isatty, printable
 from crawler.render.columns import UNVERIFIABLE_TEXT
 from crawler.render.counts import link_counts
+
+if TYPE_CHECKING:  # rich is imported only for a terminal: a CI log or a pipe gets plain text without it
+    from rich.console import Console
 
 __all__ = ["BrokenLine", "broken_lines", "note_lines", "render_summary", "summary_notes"]
 
@@ -54,8 +53,12 @@ def render_summary(
     if quiet:
         return
     if console is None and isatty(stream):
+        from rich.console import Console
+
         console = Console(file=stream)
     if console is not None and console.is_interactive:
+        from rich.text import Text
+
         _summary_rich(console, summary, elapsed, broken, max_broken, full_list)
         for note in notes:
             console.print(Text(printable(note)))
@@ -174,6 +177,9 @@ def _summary_rich(
     max_broken: int,
     full_list: str | None,
 ) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
     items = _dedupe(broken)
     total = sum(summary.get(s, 0) for s in LinkStatus)
     table = Table(title="Crawl summary", show_footer=True)

@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from crawler.importer.cells import Cell
 from crawler.models import LinkKind
+
+if TYPE_CHECKING:  # the parser (markdown-it-py) stays unloaded for the leaderboard's role names
+    from crawler.importer.cells import Cell
 
 __all__ = ["LINK_ROLES", "ROLES", "assign_roles", "classify_url", "header_role", "host_role"]
 
