@@ -30,6 +30,7 @@ Three things a checker must trust (issue 9):
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +40,7 @@ import anyio
 import httpx
 import yarl
 
+from crawler.errors import UsageError
 from crawler.failures import failure_words, from_aiohttp
 from crawler.guard import AddressGuard, HostVerdict, Resolver, non_public_reason
 from crawler.netstate import NetworkWitness, VettedResolver, pins, witness
@@ -186,8 +188,13 @@ def build_client(
 
     Redirects are not followed: the checker takes each hop itself, to tell permanent from
     temporary moves and to re-check the target's address. *transport* replaces the network
-    (tests pass ``httpx.MockTransport``); proxies are then not mounted.
+    (tests pass ``httpx.MockTransport``); proxies are then not mounted. Raises ``UsageError``
+    when ``SSL_CERT_FILE`` names a file that cannot be read (the bundle itself is loaded on the
+    first https request; a missing one must not surface later as "the network looks down").
     """
+    cafile = settings.ssl_cert_file
+    if cafile and not (os.path.isfile(cafile) and os.access(cafile, os.R_OK)):
+        raise UsageError(f"SSL_CERT_FILE={cafile}: cannot read that CA bundle (no such readable file).")
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency, keepalive_expiry=5.0)
     timeouts = httpx.Timeout(timeout, connect=min(timeout, _CONNECT_TIMEOUT_CAP))
     headers = {"User-Agent": settings.user_agent, "Accept": ACCEPT}

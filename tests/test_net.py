@@ -302,3 +302,12 @@ def test_check_options_know_about_the_proxy():
     proxied = check_options_for(CrawlConfig(), Settings.from_env({"HTTPS_PROXY": "http://proxy.test:3128"}), pyproject=None)
     direct = check_options_for(CrawlConfig(), Settings.from_env({}), pyproject=None)
     assert proxied.proxied and not direct.proxied
+
+
+def test_an_unreadable_ssl_cert_file_is_a_usage_error_not_a_dead_network(tmp_path):
+    """SSL_CERT_FILE naming a missing file stops with one sentence naming it, before any request."""
+    from crawler.errors import UsageError
+
+    missing = tmp_path / "corporate-ca.pem"
+    with pytest.raises(UsageError, match="SSL_CERT_FILE=.*corporate-ca.pem: cannot read that CA bundle"):
+        build_client(Settings(ssl_cert_file=str(missing)))
