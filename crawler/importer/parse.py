@@ -13,26 +13,14 @@ import yaml
 
 from crawler.errors import RegistryError
 from crawler.importer.bullets import BULLET_COLUMNS, bullet_rows
-from crawler.importer.cells import clean_url, parse_cell, plain_text, references, split_cells
+from crawler.importer.cells import parse_cell, plain_text, references
 from crawler.importer.entries import ImportResult, Row, add_row, mark_duplicates
 from crawler.importer.output import render_registry_yaml
-from crawler.importer.roles import ROLES, assign_roles, classify_url, header_role
+from crawler.importer.roles import ROLES, assign_roles
 from crawler.importer.tables import Table, find_tables
 from crawler.models import SourceInfo
 
-__all__ = [
-    "ROLES",
-    "ImportResult",
-    "classify_url",
-    "clean_url",
-    "counted",
-    "header_role",
-    "markdown_to_registry_yaml",
-    "parse_columns_option",
-    "parse_markdown",
-    "render_registry_yaml",
-    "split_cells",
-]
+__all__ = ["counted", "markdown_to_registry_yaml", "parse_columns_option", "parse_markdown"]
 
 _FRONT_MATTER = re.compile(r"\A(\+\+\+|---)[ \t]*\r?\n(.*?)\r?\n\1[ \t]*(?:\r?\n|\Z)", re.S)
 
