@@ -31,10 +31,11 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from tests.fakes.serving import FakeServer, stop_all
 from tests.fakes.repos import FakeHfRepo, FakeRepo
 
 __all__ = ["FakeApis", "FakeHfRepo", "FakeRepo", "Recorded", "World"]
@@ -116,7 +117,7 @@ class World:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+    server: FakeServer
     protocol_version = "HTTP/1.1"
     # One buffered write per response and no Nagle delay: keep-alive requests stay fast.
     wbufsize = 1 << 16
@@ -163,15 +164,6 @@ class _Handler(BaseHTTPRequestHandler):
         self._handle("POST")
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, fake: FakeApis, kind: str) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.fake = fake
-        self.kind = kind
-
-
 class FakeApis:
     """Context manager running the fake GitHub and Hugging Face servers on loopback."""
 
@@ -180,19 +172,14 @@ class FakeApis:
         self.counts: Counter[str] = Counter()
         self.requests: list[Recorded] = []
         self.lock = threading.RLock()
-        self._servers: list[_Server] = []
+        self._servers: list[FakeServer] = []
 
     def __enter__(self) -> FakeApis:
-        for kind in ("github", "hf"):
-            server = _Server(self, kind)
-            threading.Thread(target=server.serve_forever, args=(0.05,), name=f"fake-{kind}", daemon=True).start()
-            self._servers.append(server)
+        self._servers = [FakeServer(_Handler, self, kind).start() for kind in ("github", "hf")]
         return self
 
     def __exit__(self, *exc: object) -> None:
-        for server in self._servers:
-            server.shutdown()
-            server.server_close()
+        stop_all(self._servers)
 
     @property
     def github_api_url(self) -> str:

@@ -26,9 +26,11 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.fakes.serving import FakeServer, stop_all
 
 __all__ = ["TOO_MANY_PAGE", "ArchiveWorld", "FakeArchives"]
 
@@ -73,7 +75,7 @@ class ArchiveWorld:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+    server: FakeServer
     protocol_version = "HTTP/1.1"
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -122,15 +124,6 @@ class _Handler(BaseHTTPRequestHandler):
         self._handle("POST")
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, fake: FakeArchives, kind: str, host: str) -> None:
-        super().__init__((host, 0), _Handler)
-        self.fake = fake
-        self.kind = kind
-
-
 class FakeArchives:
     """Context manager running the fake Wayback Machine (127.0.0.2) and Software Heritage (127.0.0.3)."""
 
@@ -140,19 +133,16 @@ class FakeArchives:
         self.saves: list[tuple[str, str]] = []  # (archive, url or origin) of every save request taken
         self.authorizations: list[str | None] = []
         self.lock = threading.RLock()
-        self._servers: list[_Server] = []
+        self._servers: list[FakeServer] = []
 
     def __enter__(self) -> FakeArchives:
-        for kind, host in (("wayback", "127.0.0.2"), ("swh", "127.0.0.3")):
-            server = _Server(self, kind, host)
-            threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-            self._servers.append(server)
+        self._servers = [
+            FakeServer(_Handler, self, kind, host).start() for kind, host in (("wayback", "127.0.0.2"), ("swh", "127.0.0.3"))
+        ]
         return self
 
     def __exit__(self, *exc: object) -> None:
-        for server in self._servers:
-            server.shutdown()
-            server.server_close()
+        stop_all(self._servers)
 
     @property
     def wayback_url(self) -> str:

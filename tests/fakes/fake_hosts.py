@@ -19,9 +19,11 @@ import json
 import threading
 from collections import Counter, deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.fakes.serving import FakeServer, stop_all
 
 __all__ = ["FakeHosts", "HostWorld", "figshare_article", "physionet_entry", "zenodo_record"]
 
@@ -117,13 +119,13 @@ class HostWorld:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+    server: FakeServer
 
     def log_message(self, *args: object) -> None:
         return None
 
     def do_GET(self) -> None:
-        fake, host = self.server.fake, self.server.host
+        fake, host = self.server.fake, self.server.kind
         parts = urlsplit(self.path)
         with fake.lock:
             fake.counts[host] += 1
@@ -141,14 +143,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(raw)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, fake: FakeHosts, host: str, address: str) -> None:
-        super().__init__((address, 0), _Handler)
-        self.fake, self.host = fake, host
-
-
 class FakeHosts:
     """Context manager running one fake server per corpus host on 127.0.0.11, .12, ..."""
 
@@ -157,19 +151,15 @@ class FakeHosts:
         self.counts: Counter[str] = Counter()
         self.paths: list[str] = []
         self.lock = threading.RLock()
-        self.servers: dict[str, _Server] = {}
+        self.servers: dict[str, FakeServer] = {}
 
     def __enter__(self) -> FakeHosts:
         for i, host in enumerate(HOSTS):
-            server = _Server(self, host, f"127.0.0.{11 + i}")
-            threading.Thread(target=server.serve_forever, args=(0.05,), name=f"fake-{host}", daemon=True).start()
-            self.servers[host] = server
+            self.servers[host] = FakeServer(_Handler, self, host, f"127.0.0.{11 + i}").start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        for server in self.servers.values():
-            server.shutdown()
-            server.server_close()
+        stop_all(self.servers.values())
 
     def base(self, host: str) -> str:
         address, port = self.servers[host].server_address[:2]
