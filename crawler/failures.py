@@ -14,8 +14,9 @@ import ssl
 from dataclasses import dataclass
 from enum import StrEnum
 
-import aiohttp
 import httpx
+
+from crawler.aio import aiohttp
 
 __all__ = [
     "CONNECTION_LEVEL",

@@ -35,18 +35,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import aiohttp
 import anyio
 import httpx
 import yarl
 
+from crawler.aio import aiohttp
 from crawler.errors import UsageError
 from crawler.failures import failure_words, from_aiohttp
 from crawler.guard import AddressGuard, HostVerdict, Resolver, non_public_reason
 from crawler.netstate import NetworkWitness, VettedResolver, pins, witness
 from crawler.proxy import PROXY_ERRORS, ProxyTransport, proxy_error, proxy_mounts
 from crawler.settings import Settings
-from crawler.tls import connector_ssl, ssl_context
+from crawler.tls import ssl_context
 from crawler.transport import AiohttpTransport, HeadKeepAliveResponse
 
 __all__ = [
@@ -135,8 +135,9 @@ class _Client(httpx.AsyncClient):
 class _Connector(aiohttp.TCPConnector):
     """aiohttp's pool, its verifying TLS context built on the first https request, not before.
 
-    The context is :func:`crawler.tls.connector_ssl`'s, exactly as if given to the constructor;
-    a list of http:// links (or the loopback API fakes) never loads a CA bundle (~20 ms).
+    The context is :func:`crawler.tls.ssl_context`'s (the one the proxy transports share), exactly
+    as if given to the constructor, never aiohttp's import-time default (``crawler/aio.py``); a list
+    of http:// links (or the loopback API fakes) never loads a CA bundle (~20 ms).
     """
 
     def __init__(self, *, tls: Callable[[], Any], **kwargs: Any) -> None:
@@ -156,7 +157,7 @@ def _aiohttp_transport(
     def session() -> aiohttp.ClientSession:  # opened on the first request, in the running loop
         connector = _Connector(
             resolver=resolver,
-            tls=lambda: connector_ssl(settings),
+            tls=lambda: ssl_context(settings),
             limit=concurrency,
             limit_per_host=0,  # per-host limits are hosts.py's job
             ttl_dns_cache=300,

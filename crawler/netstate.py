@@ -18,9 +18,9 @@ import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import aiohttp.abc
-import aiohttp.resolver
 import httpx
+
+from crawler.aio import aiohttp
 
 __all__ = ["NetworkWitness", "VettedResolver", "pins", "witness"]
 

@@ -7,11 +7,11 @@ pool from :class:`AiohttpTransport` (httpx's face of the pool, its session open 
 
 from __future__ import annotations
 
-import aiohttp
 import httpx
-from httpx_aiohttp import AiohttpTransport as _BaseTransport
 
+from crawler.aio import aiohttp  # before httpx_aiohttp, which imports aiohttp too
 from crawler.failures import from_aiohttp
+from httpx_aiohttp import AiohttpTransport as _BaseTransport
 
 __all__ = ["AiohttpTransport", "HeadKeepAliveResponse"]
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+import subprocess
+import sys
 import threading
 
 import anyio
 import certifi
-import pytest
 from aiohttp import web
 
 from crawler.net import build_client, exchange
-from crawler.tls import connector_ssl as _connector_ssl
 from crawler.tls import ssl_context as _ssl_context
 from crawler.settings import Settings
 
@@ -85,10 +85,36 @@ def test_one_tls_context_per_ca_file_is_shared_by_every_client():
     assert _ssl_context(Settings()) is _ssl_context(Settings())
 
 
-def test_openssl_default_ca_file_reuses_aiohttp_default_context(monkeypatch):
-    """When SSL_CERT_FILE names the file OpenSSL loads anyway, the pool uses aiohttp's own context."""
-    default = ssl.get_default_verify_paths().openssl_cafile
-    if default is None:
-        pytest.skip("no default CA file on this machine")
-    assert _connector_ssl(Settings(ssl_cert_file=default)) is True
-    assert isinstance(_connector_ssl(Settings()), ssl.SSLContext)
+def test_the_pool_verifies_https_with_the_shared_context_never_aiohttps_default():
+    """An https request's TLS context is tls.ssl_context's (SSL_CERT_FILE's bundle), not aiohttp's import-time one."""
+    import aiohttp.connector
+    from yarl import URL
+
+    class _Req:
+        ssl = True
+        url = URL("https://example.org/")
+
+        def is_ssl(self) -> bool:
+            return True
+
+    async def chosen(settings: Settings) -> ssl.SSLContext:
+        async with build_client(settings) as client:
+            return client.direct.session().connector._get_ssl_context(_Req())  # type: ignore[union-attr]
+
+    for settings in (Settings(), Settings(ssl_cert_file=certifi.where())):
+        context = anyio.run(chosen, settings)
+        assert context is _ssl_context(settings)
+        assert context is not aiohttp.connector._SSL_CONTEXT_VERIFIED
+        assert context.cert_store_stats()["x509_ca"] > 0
+
+
+def test_aiohttp_is_imported_without_loading_the_ca_store_and_ssl_is_left_as_it_was():
+    """crawler.aio spares aiohttp's two import-time CA loads, and ssl's default context loads CAs afterwards."""
+    code = (
+        "import ssl, crawler.aio, aiohttp.connector as c; "
+        "print(c._SSL_CONTEXT_VERIFIED.cert_store_stats()['x509_ca'], "
+        "'set_default_verify_paths' in ssl.SSLContext.__dict__, "
+        "ssl.create_default_context().cert_store_stats()['x509_ca'] > 0 or not ssl.get_default_verify_paths().cafile)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["0", "False", "True"]
