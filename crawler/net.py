@@ -173,9 +173,7 @@ def _aiohttp_transport(
             trust_env=False,
         )
 
-    # verify=False only spares loading a CA bundle the transport would not use: TLS settings
-    # come from the session factory above, which replaces the transport's default session.
-    return AiohttpTransport(verify=False, trust_env=False, client=session)
+    return AiohttpTransport(session)
 
 
 def build_client(

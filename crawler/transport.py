@@ -7,26 +7,45 @@ pool from :class:`AiohttpTransport` (httpx's face of the pool, its session open 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import httpx
 
-from crawler.aio import aiohttp  # before httpx_aiohttp, which imports aiohttp too
+from crawler.aio import aiohttp
 from crawler.failures import from_aiohttp
-from httpx_aiohttp import AiohttpTransport as _BaseTransport
 
 __all__ = ["AiohttpTransport", "HeadKeepAliveResponse"]
 
 
-class AiohttpTransport(_BaseTransport):
-    """``AiohttpTransport`` with exact exception mapping, and its session open to ``net.exchange``."""
+class AiohttpTransport(httpx.AsyncBaseTransport):
+    """httpx's face of one aiohttp session (opened by *client* on first use), with exact exception
+    mapping; ``session()`` gives the same session to ``net.exchange``'s direct path.
+
+    The httpx <-> aiohttp translation is ``httpx-aiohttp``'s ``AiohttpTransport`` over that
+    session, imported on the first request sent through httpx (API sources, proxied requests go
+    elsewhere): the checker's direct path never needs it, and its import reads installed
+    package metadata (``importlib.metadata.version("aiohttp")``), ~7 ms of the ``check`` path's
+    start-up.
+    """
+
+    def __init__(self, client: Callable[[], aiohttp.ClientSession]) -> None:
+        self._open = client
+        self.client: aiohttp.ClientSession | None = None
+        self._httpx: httpx.AsyncBaseTransport | None = None
 
     def session(self) -> aiohttp.ClientSession:
-        if not isinstance(self.client, aiohttp.ClientSession):
-            self.client = self.get_client()
+        if self.client is None:
+            self.client = self._open()
         return self.client
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self._httpx is None:
+            from httpx_aiohttp import AiohttpTransport as _Translate
+
+            # verify=False only spares loading a CA bundle it would not use: TLS is the session's.
+            self._httpx = _Translate(verify=False, trust_env=False, client=self.session())
         try:
-            return await super().handle_async_request(request)
+            return await self._httpx.handle_async_request(request)
         except httpx.TransportError as exc:
             cause = exc.__cause__
             if isinstance(cause, aiohttp.ClientError):
@@ -34,6 +53,10 @@ class AiohttpTransport(_BaseTransport):
             raise
         except aiohttp.ClientError as exc:
             raise from_aiohttp(exc, request) from exc
+
+    async def aclose(self) -> None:
+        if self.client is not None:
+            await self.client.close()
 
 
 class HeadKeepAliveResponse(aiohttp.ClientResponse):
