@@ -1,24 +1,59 @@
 """Settings read from the environment, in this one place.
 
-Nothing else in the package reads ``os.environ``. Secrets are ``SecretStr`` so that a
+Nothing else in the package reads ``os.environ``. Secrets are :class:`Secret` so that a
 stray ``print(settings)`` or a log line never shows a token.
+
+``Settings`` is a frozen stdlib dataclass, not a pydantic model, and this module imports no
+pydantic: every command builds ``Settings.from_env()`` at start-up, and pydantic's ``BaseModel``
+plus ``SecretStr`` (``pydantic.main``, ``pydantic.types``, ``secrets``, ``random``) made this
+module ~10 ms of the ``check`` start-up; it is ~1.7 ms now (``-X importtime`` on the 2-core
+bench machine). The two coercions pydantic's validation did (a str token becomes a
+:class:`Secret`, a str ``cache_dir`` a ``Path``) are kept in ``__post_init__``.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, SecretStr
-
 from crawler import __version__
 
-__all__ = ["Settings", "PROJECT_URL", "USER_AGENT"]
+__all__ = ["Settings", "Secret", "PROJECT_URL", "USER_AGENT"]
 
 PROJECT_URL = "https://github.com/medllm-registry/crawler"
 USER_AGENT = f"medllm-crawler/{__version__} (+{PROJECT_URL})"
+
+
+class Secret:
+    """A token or key: :meth:`get_secret_value` gives the string; ``repr``/``str`` never do.
+
+    They show ``'**********'`` as pydantic's ``SecretStr`` did. Equal (and hashing) by value,
+    so frozen ``Settings`` compare and hash by value as before.
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def get_secret_value(self) -> str:
+        """The secret itself, for an ``Authorization`` header and nowhere else."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    def __str__(self) -> str:
+        return "**********"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
 
 
 def _first(env: Mapping[str, str], *names: str) -> str | None:
@@ -29,9 +64,9 @@ def _first(env: Mapping[str, str], *names: str) -> str | None:
     return None
 
 
-def _secret(env: Mapping[str, str], name: str) -> SecretStr | None:
-    value = _first(env, name)
-    return SecretStr(value) if value else None
+def _secret(env: Mapping[str, str], *names: str) -> Secret | None:
+    value = _first(env, *names)
+    return Secret(value) if value else None
 
 
 def _graphql_url_for(api_url: str) -> str:
@@ -42,13 +77,21 @@ def _graphql_url_for(api_url: str) -> str:
     return api_url.rstrip("/") + "/graphql"
 
 
-class Settings(BaseModel):
-    model_config = ConfigDict(frozen=True)
+_SECRETS = ("github_token", "hf_token", "kaggle_key", "swh_token", "ia_access_key", "ia_secret_key")
 
-    github_token: SecretStr | None = None
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Every setting the crawler reads from the environment (see :meth:`from_env`).
+
+    ``from_env`` strips trailing slashes from base URLs; ``*_token``/``*_key`` fields are
+    :class:`Secret` or None. A changed copy: ``dataclasses.replace(settings, cache_dir=...)``.
+    """
+
+    github_token: Secret | None = None
     github_api_url: str = "https://api.github.com"
     github_graphql_url: str = "https://api.github.com/graphql"
-    hf_token: SecretStr | None = None
+    hf_token: Secret | None = None
     hf_endpoint: str = "https://huggingface.co"
     # Corpus hosts (issue 10): where each adapter sends its requests. Links still name the public
     # hosts (zenodo.org ...); these let tests and mirrors point the adapters elsewhere.
@@ -59,7 +102,7 @@ class Settings(BaseModel):
     figshare_api_url: str = "https://api.figshare.com/v2"
     kaggle_url: str = "https://www.kaggle.com"
     kaggle_username: str | None = None
-    kaggle_key: SecretStr | None = None
+    kaggle_key: Secret | None = None
     gdrive_url: str = "https://drive.google.com"
     gdocs_url: str = "https://docs.google.com"
     baidu_pan_url: str = "https://pan.baidu.com"
@@ -73,17 +116,25 @@ class Settings(BaseModel):
     # Public archives (crawler/archive/): base URLs so tests can point them at loopback fakes.
     wayback_url: str = "https://web.archive.org"
     swh_api_url: str = "https://archive.softwareheritage.org/api/1"
-    swh_token: SecretStr | None = None
-    ia_access_key: SecretStr | None = None
-    ia_secret_key: SecretStr | None = None
+    swh_token: Secret | None = None
+    ia_access_key: Secret | None = None
+    ia_secret_key: Secret | None = None
+
+    def __post_init__(self) -> None:
+        # What pydantic's validation did for callers passing plain values (a mirror's script,
+        # a test): a str token must still never show in a repr, a str cache_dir is a Path.
+        for name in _SECRETS:
+            value = getattr(self, name)
+            if isinstance(value, str):
+                object.__setattr__(self, name, Secret(value))
+        if not isinstance(self.cache_dir, Path):
+            object.__setattr__(self, "cache_dir", Path(self.cache_dir))
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Build settings from *env* (default: the process environment)."""
         env = os.environ if env is None else env
         api = (_first(env, "GITHUB_API_URL") or "https://api.github.com").rstrip("/")
-        gh_token = _first(env, "GITHUB_TOKEN", "GH_TOKEN")
-        hf_token = _first(env, "HF_TOKEN", "HUGGING_FACE_HUB_TOKEN")
         xdg = _first(env, "XDG_CACHE_HOME")
         cache = _first(env, "CRAWLER_CACHE_DIR")
         if cache:
@@ -92,7 +143,6 @@ class Settings(BaseModel):
             cache_dir = Path(xdg) / "crawler"
         else:
             cache_dir = Path.home() / ".cache" / "crawler"
-        kaggle_key = _first(env, "KAGGLE_KEY")
 
         def base(name: str, default: str) -> str:
             return (_first(env, name) or default).rstrip("/")
@@ -105,15 +155,15 @@ class Settings(BaseModel):
             figshare_api_url=base("FIGSHARE_API_URL", "https://api.figshare.com/v2"),
             kaggle_url=base("KAGGLE_URL", "https://www.kaggle.com"),
             kaggle_username=_first(env, "KAGGLE_USERNAME"),
-            kaggle_key=SecretStr(kaggle_key) if kaggle_key else None,
+            kaggle_key=_secret(env, "KAGGLE_KEY"),
             gdrive_url=base("GDRIVE_URL", "https://drive.google.com"),
             gdocs_url=base("GDOCS_URL", "https://docs.google.com"),
             baidu_pan_url=base("BAIDU_PAN_URL", "https://pan.baidu.com"),
             tianchi_url=base("TIANCHI_URL", "https://tianchi.aliyun.com"),
-            github_token=SecretStr(gh_token) if gh_token else None,
+            github_token=_secret(env, "GITHUB_TOKEN", "GH_TOKEN"),
             github_api_url=api,
             github_graphql_url=(_first(env, "GITHUB_GRAPHQL_URL") or _graphql_url_for(api)).rstrip("/"),
-            hf_token=SecretStr(hf_token) if hf_token else None,
+            hf_token=_secret(env, "HF_TOKEN", "HUGGING_FACE_HUB_TOKEN"),
             hf_endpoint=(_first(env, "HF_ENDPOINT") or "https://huggingface.co").rstrip("/"),
             https_proxy=_first(env, "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"),
             http_proxy=_first(env, "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"),
@@ -129,4 +179,5 @@ class Settings(BaseModel):
 
     @property
     def github_api_host(self) -> str:
+        """The host name of ``github_api_url`` (``api.github.com`` by default), "" if it has none."""
         return urlsplit(self.github_api_url).hostname or ""

@@ -10,11 +10,10 @@ import anyio
 import httpx
 import pytest
 import respx
-from pydantic import SecretStr
 
 from crawler import retry
 from crawler.models import GitHubMeta, LinkStatus
-from crawler.settings import Settings
+from crawler.settings import Secret, Settings
 from crawler.sources import github
 from crawler.sources.github.graphql import build_query
 from crawler.sources.github.urls import parse_github_url
@@ -28,7 +27,7 @@ RESET = 1740834000  # 2025-03-01T13:00:00Z
 
 
 def _settings(tmp_path, **kw) -> Settings:
-    return Settings(github_token=SecretStr(TOKEN), cache_dir=tmp_path, **kw)
+    return Settings(github_token=Secret(TOKEN), cache_dir=tmp_path, **kw)
 
 
 def _limits(remaining: int = 4990) -> dict[str, str]:

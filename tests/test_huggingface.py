@@ -8,11 +8,10 @@ import anyio
 import httpx
 import pytest
 import respx
-from pydantic import SecretStr
 
 from crawler import retry
 from crawler.models import HuggingFaceMeta, LinkStatus
-from crawler.settings import Settings
+from crawler.settings import Secret, Settings
 from crawler.sources import huggingface
 from crawler.sources.huggingface import claims, parse_hf_url
 from tests.sources_util import fetch_with
@@ -127,7 +126,7 @@ def test_missing_repo_is_broken_with_and_without_a_token():
         else httpx.Response(401, json={"error": "Invalid username or password."}, headers=not_found)
     )
     anonymous = run(["https://huggingface.co/datasets/o/gone"]).outcomes["https://huggingface.co/datasets/o/gone"]
-    authed = run(["https://huggingface.co/datasets/o/gone"], hf_token=SecretStr(TOKEN))
+    authed = run(["https://huggingface.co/datasets/o/gone"], hf_token=Secret(TOKEN))
     authed_result = authed.outcomes["https://huggingface.co/datasets/o/gone"].result
     assert (anonymous.result.status, anonymous.result.http_status) == (LinkStatus.BROKEN, 401)
     assert (authed_result.status, authed_result.http_status) == (LinkStatus.BROKEN, 404)
@@ -225,7 +224,7 @@ def test_rejected_token_is_said_once_and_dropped():
     )
     respx.get(f"{HF}/api/datasets/o/e").mock(return_value=httpx.Response(200, json=dataset_body("o/e")))
     urls = ["https://huggingface.co/datasets/o/d", "https://huggingface.co/datasets/o/e"]
-    report = run(urls, hf_token=SecretStr(TOKEN))
+    report = run(urls, hf_token=Secret(TOKEN))
     assert route.call_count == 2 and len(report.notices) == 1 and TOKEN not in report.notices[0]
     assert all(o.result.status is LinkStatus.OK for o in report.outcomes.values())
 

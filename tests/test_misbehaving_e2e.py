@@ -7,6 +7,7 @@ One test (or two) per item of the issue; every server is real (``misbehaving_ser
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import socket
 import time
@@ -306,7 +307,7 @@ def _run(tmp_path: Path, urls: list[str], *, settings: Settings | None = None, f
     registry = _registry(tmp_path, urls, config)
     out = tmp_path / "reports"
     # The archive cache goes under tmp_path, not into the checkout's .cache/ (Settings()'s default).
-    settings = (settings or Settings()).model_copy(update={"cache_dir": tmp_path / "cache"})
+    settings = dataclasses.replace(settings or Settings(), cache_dir=tmp_path / "cache")
     client = build_client(settings, timeout=0.5)
     if fallback is not None:
         client.resolver.fallback = fallback

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from datetime import UTC, datetime
 
@@ -171,5 +172,5 @@ def test_tokens_never_reach_logs_or_files(tmp_path, caplog):
         content = path.read_bytes()
         assert GH_TOKEN.encode() not in content and HF_TOKEN.encode() not in content
     logged = "\n".join(f"{r.getMessage()} {r.args!r}" for r in caplog.records)
-    for text in (logged, repr(gh), repr(hf), repr(settings), str(settings.model_dump())):
+    for text in (logged, repr(gh), repr(hf), repr(settings), str(dataclasses.asdict(settings))):
         assert GH_TOKEN not in text and HF_TOKEN not in text

@@ -212,10 +212,12 @@ def _any_claimed(urls: list[str], settings: Settings) -> bool:
     the pipeline runs. Without one, pipeline and checker do the same thing; the checker alone starts
     faster (importing the adapters costs ~0.1 s, and a list of IP-literal URLs cannot need them
     while every adapter points at its public host, whose name is not an IP)."""
+    from dataclasses import asdict
+
     from crawler.settings import Settings
 
-    defaults = Settings().model_dump()
-    bases = {k: v for k, v in settings.model_dump().items() if k.endswith(("_url", "_endpoint"))}
+    defaults = asdict(Settings())
+    bases = {k: v for k, v in asdict(settings).items() if k.endswith(("_url", "_endpoint"))}
     if all(defaults.get(k) == v for k, v in bases.items()) and all(_ip_host(u) for u in urls):
         return False
     from crawler.sources import SOURCES

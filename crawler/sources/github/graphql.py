@@ -35,9 +35,10 @@ from datetime import datetime
 from typing import Any
 
 import httpx
-from pydantic import SecretStr, ValidationError
+from pydantic import ValidationError
 
 from crawler.models import GitHubMeta
+from crawler.settings import Secret
 from crawler.sources.errors import ApiUnavailable, BadToken, BudgetExhausted, RetryableError
 from crawler.sources.github.health import readme_notice
 from crawler.sources.github.rest import SECONDARY_DEFAULT_WAIT, ApiState, api_headers, retry_after, send
@@ -180,7 +181,7 @@ async def lookup_batch(
     client: httpx.AsyncClient,
     *,
     url: str,
-    token: SecretStr,
+    token: Secret,
     state: ApiState,
     groups: Sequence[Sequence[GitHubRef]],
     now: Callable[[], datetime],

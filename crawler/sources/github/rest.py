@@ -42,10 +42,11 @@ from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
-from pydantic import SecretStr, ValidationError
+from pydantic import ValidationError
 
 from crawler.models import GitHubMeta
 from crawler.retry import RetryPolicy, WaitTooLong, call_with_retries
+from crawler.settings import Secret
 from crawler.sources.errors import ApiUnavailable, BadToken, BudgetExhausted, RetryableError
 from crawler.sources.etag_cache import EtagCache
 from crawler.sources.github.urls import GitHubRef, PathState, RepoLookup
@@ -109,7 +110,7 @@ def retry_after(headers: httpx.Headers, now: datetime | None = None) -> float | 
     return max((when - (now or datetime.now(UTC))).total_seconds(), 0.0)
 
 
-def api_headers(token: SecretStr | None, *, rest: bool = True) -> dict[str, str]:
+def api_headers(token: Secret | None, *, rest: bool = True) -> dict[str, str]:
     """Per-request headers for the GitHub API host only (the shared client fetches other sites too)."""
     headers: dict[str, str] = {}
     if rest:  # REST versioning headers; GraphQL is unversioned
@@ -243,7 +244,7 @@ class RestClient:
         client: httpx.AsyncClient,
         *,
         api_url: str,
-        token: SecretStr | None,
+        token: Secret | None,
         cache: EtagCache,
         state: ApiState,
         now: Callable[[], datetime],

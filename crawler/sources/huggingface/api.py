@@ -32,12 +32,12 @@ from typing import Any, Literal
 from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
-from pydantic import SecretStr, ValidationError
+from pydantic import ValidationError
 
 from crawler.classify import retry_after_seconds
 from crawler.models import Access, HuggingFaceMeta, LinkMeta, LinkResult, LinkStatus, Outcome
 from crawler.retry import RetryPolicy, WaitTooLong, call_with_retries
-from crawler.settings import Settings
+from crawler.settings import Secret, Settings
 from crawler.sources.base import SourceReport
 from crawler.sources.errors import ApiUnavailable, BudgetExhausted, RetryableError
 from crawler.sources.huggingface.urls import API_PATH, HfRef, RepoType
@@ -172,7 +172,7 @@ class HubClient:
     def __init__(self, client: httpx.AsyncClient, settings: Settings, report: SourceReport) -> None:
         self.client = client
         self.endpoint = settings.hf_endpoint.rstrip("/")
-        self.token: SecretStr | None = settings.hf_token
+        self.token: Secret | None = settings.hf_token
         self.report = report
 
     def _headers(self) -> dict[str, str]:
