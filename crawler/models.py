@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from crawler.status import LinkStatus  # its own module: the engine needs it before pydantic (status.py)
+
 __all__ = [
     "Access",
     "ArchiveCopy",
@@ -202,23 +204,6 @@ class Registry(_Strict):
 
 
 # --------------------------------------------------------------------------- results
-
-
-class LinkStatus(StrEnum):
-    """The closed set of link states (modelled on lychee's)."""
-
-    OK = "ok"
-    REDIRECTED = "redirected"  # works, but a permanent hop says the registry should be updated
-    BROKEN = "broken"  # definitely gone
-    UNVERIFIED = "unverified"  # cannot tell right now (anti-bot, rate limit, 5xx, timeout)
-    SKIPPED = "skipped"  # excluded by configuration or policy
-
-    def is_ok(self) -> bool:
-        return self in (LinkStatus.OK, LinkStatus.REDIRECTED)
-
-    def is_failure(self) -> bool:
-        """Not working as far as history is concerned (counts towards consecutive_failures)."""
-        return self in (LinkStatus.BROKEN, LinkStatus.UNVERIFIED)
 
 
 class LinkResult(_Strict):

@@ -31,8 +31,8 @@ from urllib.parse import urljoin, urlsplit
 from yarl import URL
 
 from crawler.classify import PERMANENT_REDIRECTS, REDIRECTS, Verdict, classify_answer, error_page
-from crawler.models import LinkStatus
 from crawler.net import Exchange
+from crawler.status import LinkStatus
 
 __all__ = ["Send", "follow", "resolve_location", "wire_url"]
 

@@ -1,12 +1,21 @@
-"""Start-up discipline: what `--help` imports, and how commands keep the collector out of the crawl."""
+"""Start-up discipline: what `--help` and `check` import before their work, and how commands keep the
+collector out of the crawl."""
 
 from __future__ import annotations
 
 import gc
+import json
 import subprocess
 import sys
+import time
+
+import anyio
+import anyio.lowlevel
+import pytest
+from loopback_server import LoopbackServer
 
 from crawler.cli.common import CRAWL_GC_THRESHOLD, collector_kept_out, startup_done
+from crawler.results import import_when_idle, result_builder
 
 
 def test_help_imports_no_network_or_model_library():
@@ -29,3 +38,85 @@ def test_collector_is_off_in_start_up_frozen_for_the_crawl_and_restored_after():
         startup_done()
         assert gc.isenabled() and gc.get_threshold() == CRAWL_GC_THRESHOLD and gc.get_freeze_count() > 0
     assert (gc.isenabled(), gc.get_threshold(), gc.get_freeze_count()) == before
+
+
+# Imports the real `check` makes of pydantic or the models before its event loop runs (early) and
+# from then on (late), recorded by a spy on __import__ in a fresh interpreter (crawler.* importers
+# only: what pydantic imports of itself is not a crawler import).
+_IMPORT_SPY = """
+import asyncio, builtins, json, runpy, sys
+
+early, late = set(), set()
+loop_seen = False
+loaded_at_loop = None  # whether pydantic was in sys.modules when the loop's first import ran
+real_import = builtins.__import__
+
+
+def spy(name, globals=None, locals=None, fromlist=(), level=0):
+    global loop_seen, loaded_at_loop
+    try:
+        asyncio.get_running_loop()
+        if not loop_seen:
+            loop_seen, loaded_at_loop = True, "pydantic" in sys.modules
+    except RuntimeError:
+        pass
+    importer = (globals or {}).get("__name__") or ""
+    targets = [name, *(f"{name}.{item}" for item in fromlist or ())]
+    if importer.startswith("crawler") and any(
+        t == "pydantic" or t.startswith("pydantic.") or t == "crawler.models" for t in targets
+    ):
+        (late if loop_seen else early).add((importer, name))
+    return real_import(name, globals, locals, fromlist, level)
+
+
+builtins.__import__ = spy
+sys.argv = ["crawler", *sys.argv[1:]]
+try:
+    runpy.run_module("crawler", run_name="__main__", alter_sys=True)
+finally:
+    builtins.__import__ = real_import
+    print(json.dumps({"early": sorted(early), "late": sorted(late), "loaded": loaded_at_loop}), file=sys.stderr)
+"""
+
+
+@pytest.fixture(scope="module")
+def server():
+    srv = LoopbackServer().start()
+    yield srv
+    srv.stop()
+
+
+def test_check_imports_pydantic_and_the_models_only_inside_the_event_loop(server):
+    """`check` on plain URLs imports pydantic and crawler.models only once its event loop runs."""
+    done = subprocess.run(
+        [sys.executable, "-c", _IMPORT_SPY, "check", "--allow-private", "--json", "-q", server.url("/ok")],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)[0]["status"] == "ok"
+    imports = json.loads(done.stderr.strip().splitlines()[-1])
+    assert imports["early"] == [], "imported before the requests (~60 ms of start-up each run)"
+    assert imports["loaded"] is False  # nor by anything else (a library) before the loop
+    assert ["crawler.results", "crawler.models"] in imports["late"]  # the spy works: results.py imports it
+
+
+def test_the_models_are_imported_only_once_the_loop_is_idle():
+    """import_when_idle waits while another task keeps every loop iteration busy, then builds."""
+    result_builder.cache_clear()
+    built_while_busy = []
+
+    async def busy() -> None:
+        for _ in range(20):
+            until = time.perf_counter() + 0.001
+            while time.perf_counter() < until:  # 1 ms of work in each loop iteration
+                pass
+            built_while_busy.append(result_builder.cache_info().currsize)
+            await anyio.lowlevel.checkpoint()
+
+    async def main() -> None:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(busy)
+            tg.start_soon(import_when_idle)
+
+    anyio.run(main)
+    assert built_while_busy == [0] * 20 and result_builder.cache_info().currsize == 1
