@@ -31,7 +31,7 @@ class Secret:
     """A token or key: :meth:`get_secret_value` gives the string; ``repr``/``str`` never do.
 
     They show ``'**********'`` as pydantic's ``SecretStr`` did. Equal (and hashing) by value,
-    so frozen ``Settings`` compare and hash by value as before.
+    so frozen ``Settings`` compare and hash by value as before; ``len`` (so truth) as ``SecretStr``.
     """
 
     __slots__ = ("_value",)
@@ -54,6 +54,11 @@ class Secret:
 
     def __hash__(self) -> int:
         return hash(self._value)
+
+    def __len__(self) -> int:
+        # As SecretStr's: an empty secret is falsy, so ``if settings.swh_token:`` sends no
+        # empty ``Authorization`` header for a token given as "" to the constructor.
+        return len(self._value)
 
 
 def _first(env: Mapping[str, str], *names: str) -> str | None:
