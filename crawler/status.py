@@ -3,7 +3,7 @@
 The engine's status rules (``classify.py``, ``redirects.py``, ``checker.py``) need only this enum
 before the first request; keeping it out of ``models.py`` lets ``check`` start its requests without
 importing pydantic and the models (~60 ms of its start-up, measured with ``-X importtime`` and
-wall time), which then load at the first result while the other requests are in flight.
+wall time), which then load in the event loop's first idle moment (``results.import_when_idle``).
 ``crawler.models`` re-exports it: ``from crawler.models import LinkStatus`` is the same class.
 """
 

@@ -22,10 +22,10 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     mapping; ``session()`` gives the same session to ``net.exchange``'s direct path.
 
     The httpx <-> aiohttp translation is ``httpx-aiohttp``'s ``AiohttpTransport`` over that
-    session, imported on the first request sent through httpx (API sources, proxied requests go
-    elsewhere): the checker's direct path never needs it, and its import reads installed
-    package metadata (``importlib.metadata.version("aiohttp")``), ~7 ms of the ``check`` path's
-    start-up.
+    session, imported on the first request sent through httpx (the API sources'; proxied
+    requests use ``proxy.ProxyTransport`` instead): the checker's direct path never needs it,
+    and its import reads installed package metadata (``importlib.metadata.version("aiohttp")``),
+    ~7 ms of the ``check`` path's start-up.
     """
 
     def __init__(self, client: Callable[[], aiohttp.ClientSession]) -> None:
