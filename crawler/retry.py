@@ -125,8 +125,9 @@ def _wait_strategy(policy: RetryPolicy) -> Callable[[tenacity.RetryCallState], f
 
 async def call_with_retries(policy: RetryPolicy, fn: Callable[[], Awaitable[T]]) -> T:
     """Run ``await fn()``, retrying per *policy*; the last exception propagates unchanged."""
-    # Imported on the first retry: a run whose every request is answered at once never pays for
-    # tenacity (~5 ms of start-up on the `check` path).
+    # Imported on the first call: the checker calls this only once a bare first attempt has failed
+    # (fetch.py), so a `check` whose every request is answered at once never pays for tenacity
+    # (~5 ms of start-up); the API sources call it for every request.
     import tenacity
 
     retrying = tenacity.AsyncRetrying(
