@@ -135,11 +135,13 @@ def _normalize(table: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
 
     def fields(mapping: Mapping[str, Any], where: str) -> dict[str, Any]:
         out: dict[str, Any] = {}
+        spelled: dict[str, str] = {}  # field name -> the key as first written, to name both spellings
         for key, value in mapping.items():
             name = key.replace("-", "_")
             if name in out:
-                problems.append(f"{where}{_key(key)}: given twice (as {name!r} and {key!r}); keep one")
+                problems.append(f"{where}{_key(key)}: given twice (as {spelled[name]!r} and {key!r}); keep one")
             out[name] = value
+            spelled.setdefault(name, key)
         return out
 
     top = fields(table, "")

@@ -102,8 +102,9 @@ def test_invalid_regex_is_reported_once_with_the_pattern(tmp_path):
 
 def test_same_key_in_both_spellings_is_an_error(tmp_path):
     """`host-concurrency` and `host_concurrency` together are ambiguous and rejected."""
-    with pytest.raises(ConfigError, match="given twice"):
+    with pytest.raises(ConfigError, match="given twice") as info:
         load_pyproject_config(pyproject(tmp_path, "[tool.crawler]\nhost-concurrency = 1\nhost_concurrency = 2\n"))
+    assert "(as 'host-concurrency' and 'host_concurrency')" in str(info.value)  # both spellings, as written
 
 
 def test_broken_toml_is_one_sentence_with_the_line(tmp_path):
