@@ -9,6 +9,7 @@ contacted: no DNS lookups, no redirect to a real private address (unit tests cov
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -110,3 +111,25 @@ def test_help_has_examples():
         [sys.executable, "-m", "crawler", "check", "--help"], capture_output=True, text=True, timeout=60, check=False
     )
     assert done.returncode == 0 and "--urls-file" in done.stdout and "examples:" in done.stdout
+
+
+def test_https_in_a_fresh_process_verifies_with_ssl_cert_file_and_fails_closed_without(tmp_path):
+    """A fresh `check` (aiohttp imported by crawler.aio, its own default contexts CA-less) trusts SSL_CERT_FILE's CA."""
+    from tests.fakes.dual_scheme_server import CA_FILE, DualSchemeServer
+
+    unset = {"SSL_CERT_FILE", "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"}
+    environ = {k: v for k, v in os.environ.items() if k not in unset}
+
+    def https_result(site: DualSchemeServer, **env: str) -> dict[str, str | None]:
+        urls = [site.url("https", "/secure"), site.url("http", "/plain")]  # http answers: the network is up
+        done = subprocess.run(
+            [sys.executable, "-m", "crawler", "check", "--json", "-q", "--allow-private", *urls],
+            capture_output=True, text=True, timeout=60, check=False, cwd=tmp_path, env={**environ, **env},
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        result = json.loads(done.stdout)[0]
+        return {"status": result["status"], "cause": result["cause"]}
+
+    with DualSchemeServer({("https", "/secure"): 200, ("http", "/plain"): 200}) as site:
+        assert https_result(site, SSL_CERT_FILE=str(CA_FILE)) == {"status": "ok", "cause": None}
+        assert https_result(site) == {"status": "unverified", "cause": "tls"}  # certifi's bundle: test CA unknown
