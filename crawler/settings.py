@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -80,9 +80,6 @@ def _graphql_url_for(api_url: str) -> str:
     if api_url.rstrip("/").endswith("/api/v3"):
         return api_url.rstrip("/")[: -len("/v3")] + "/graphql"
     return api_url.rstrip("/") + "/graphql"
-
-
-_SECRETS = ("github_token", "hf_token", "kaggle_key", "swh_token", "ia_access_key", "ia_secret_key")
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,3 +183,8 @@ class Settings:
     def github_api_host(self) -> str:
         """The host name of ``github_api_url`` (``api.github.com`` by default), "" if it has none."""
         return urlsplit(self.github_api_url).hostname or ""
+
+
+# The fields __post_init__ turns from str into Secret: every field annotated Secret, so a secret
+# added later is masked without a second list to keep in step (annotations are strings here).
+_SECRETS = tuple(f.name for f in fields(Settings) if str(f.type).startswith("Secret"))

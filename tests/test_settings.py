@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import pickle
+import typing
 
 from crawler.settings import Secret, Settings
 
@@ -40,3 +41,13 @@ def test_an_empty_secret_is_falsy_as_pydantics_secretstr_was():
     assert not Settings(swh_token="").swh_token
     assert Settings(swh_token="x").swh_token
     assert Settings.from_env({"SWH_TOKEN": "  "}).swh_token is None
+
+
+def test_every_secret_field_given_as_a_plain_string_is_masked():
+    """Each field typed Secret (resolved from the annotations) becomes a Secret when given a str, so repr hides it."""
+    hints = typing.get_type_hints(Settings)
+    secret_fields = [f.name for f in dataclasses.fields(Settings) if Secret in typing.get_args(hints[f.name])]
+    assert {"github_token", "hf_token", "swh_token"} <= set(secret_fields)
+    settings = Settings(**{name: f"PLAIN-{name}" for name in secret_fields})
+    assert "PLAIN-" not in repr(settings)
+    assert all(getattr(settings, name).get_secret_value() == f"PLAIN-{name}" for name in secret_fields)
