@@ -46,7 +46,7 @@ def test_collector_is_off_in_start_up_frozen_for_the_crawl_and_restored_after():
 _IMPORT_SPY = """
 import asyncio, builtins, json, runpy, sys
 
-early, late = set(), set()
+early, late, order = set(), set(), []
 loop_seen = False
 loaded_at_loop = None  # whether pydantic was in sys.modules when the loop's first import ran
 real_import = builtins.__import__
@@ -66,6 +66,7 @@ def spy(name, globals=None, locals=None, fromlist=(), level=0):
         t == "pydantic" or t.startswith("pydantic.") or t == "crawler.models" for t in targets
     ):
         (late if loop_seen else early).add((importer, name))
+        order.append((importer, name))
     return real_import(name, globals, locals, fromlist, level)
 
 
@@ -75,7 +76,9 @@ try:
     runpy.run_module("crawler", run_name="__main__", alter_sys=True)
 finally:
     builtins.__import__ = real_import
-    print(json.dumps({"early": sorted(early), "late": sorted(late), "loaded": loaded_at_loop}), file=sys.stderr)
+    found = {"early": sorted(early), "late": sorted(late), "loaded": loaded_at_loop, "first": order[:1],
+             "sources": "crawler.sources" in sys.modules}  # fmt: skip
+    print(json.dumps(found), file=sys.stderr)
 """
 
 
@@ -86,18 +89,31 @@ def server():
     srv.stop()
 
 
-def test_check_imports_pydantic_and_the_models_only_inside_the_event_loop(server):
-    """`check` on plain URLs imports pydantic and crawler.models only once its event loop runs."""
+def _check_imports(*urls: str) -> dict:
+    """Run the real `check` on *urls* (all answering ok) under the import spy; what it recorded."""
     done = subprocess.run(
-        [sys.executable, "-c", _IMPORT_SPY, "check", "--allow-private", "--json", "-q", server.url("/ok")],
+        [sys.executable, "-c", _IMPORT_SPY, "check", "--allow-private", "--json", "-q", *urls],
         capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)[0]["status"] == "ok"
+    assert [r["status"] for r in json.loads(done.stdout)] == ["ok"] * len(urls)
     imports = json.loads(done.stderr.strip().splitlines()[-1])
     assert imports["early"] == [], "imported before the requests (~60 ms of start-up each run)"
     assert imports["loaded"] is False  # nor by anything else (a library) before the loop
     assert ["crawler.results", "crawler.models"] in imports["late"]  # the spy works: results.py imports it
+    assert imports["first"] == [["crawler.results", "crawler.models"]]  # at the loop's first idle moment
+    return imports
+
+
+def test_check_imports_pydantic_and_the_models_only_inside_the_event_loop(server):
+    """`check` on plain URLs imports pydantic and crawler.models only once its event loop runs."""
+    _check_imports(server.url("/ok"))
+
+
+def test_check_asks_the_adapters_about_host_names_without_importing_pydantic(server):
+    """Host-name URLs no adapter claims: asking the adapters' claims() imports neither pydantic nor the models."""
+    imports = _check_imports(*(f"http://localhost:{server.port}/ok/{n}" for n in range(3)))
+    assert imports["sources"] is True  # the adapters were asked, inside the loop (an IP-literal list skips them)
 
 
 def test_the_models_are_imported_only_once_the_loop_is_idle():

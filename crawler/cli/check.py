@@ -215,7 +215,7 @@ async def _check(
 def _any_claimed(urls: list[str], settings: Settings) -> bool:
     """True when a host adapter (GitHub, Hugging Face, Zenodo ...) would answer one of *urls*: then
     the pipeline runs. Without one, pipeline and checker do the same thing; the checker alone starts
-    faster (importing the adapters costs ~0.1 s, and a list of IP-literal URLs cannot need them
+    faster (importing the adapters costs ~10 ms, and a list of IP-literal URLs cannot need them
     while every adapter points at its public host, whose name is not an IP)."""
     from dataclasses import asdict
 

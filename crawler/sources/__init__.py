@@ -4,6 +4,11 @@ The protocol is :mod:`crawler.sources.base`; the API errors every adapter shares
 :mod:`crawler.sources.errors`. ``SOURCES`` is the registered adapters in order: a URL goes to the
 first that claims it, and the link checker takes the rest. Adding a host is one module with a
 ``SOURCE`` object and one line here.
+
+Adapters import pydantic and :mod:`crawler.models` inside the functions that build models (and the
+GitHub and Hugging Face API clients inside ``fetch``), because ``check`` imports this package before
+its first request to ask each ``claims()``: that import costs ~10 ms instead of ~72 ms (median of 15,
+measured in a process that had already imported what ``check`` imports before it).
 """
 
 from __future__ import annotations

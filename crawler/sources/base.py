@@ -20,14 +20,22 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import httpx
-
-from crawler.models import Metadata, Outcome
 from crawler.settings import Settings
 
+if TYPE_CHECKING:  # the models are imported where built: `import crawler.sources` stays pydantic-free
+    import httpx
+
+    from crawler.models import Metadata, Outcome
+
 __all__ = ["Answered", "PageCheck", "Source", "SourceContext", "SourceReport"]
+
+
+def _no_metadata() -> Metadata:
+    from crawler.models import Metadata
+
+    return Metadata()
 
 
 @dataclass(frozen=True)
@@ -46,7 +54,7 @@ class PageCheck:
     a page check of a blocked host would call a live link broken.
     """
 
-    carry: Metadata = field(default_factory=Metadata)
+    carry: Metadata = field(default_factory=_no_metadata)
     why: str = ""
     via: str | None = None
 
@@ -81,7 +89,7 @@ class SourceReport:
         self.answers[url] = Answered(outcome)
 
     def page_check(self, url: str, carry: Metadata | None = None, why: str = "", via: str | None = None) -> None:
-        self.answers[url] = PageCheck(carry or Metadata(), why, via)
+        self.answers[url] = PageCheck(carry or _no_metadata(), why, via)
 
     @property
     def outcomes(self) -> dict[str, Outcome]:

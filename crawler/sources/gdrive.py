@@ -24,10 +24,10 @@ import re
 from collections.abc import Callable, Sequence
 from urllib.parse import parse_qs, urlsplit
 
-from crawler.models import Access, LinkMeta, LinkStatus
 from crawler.settings import Settings
 from crawler.sources.base import Answered, PageCheck, SourceContext, SourceReport
 from crawler.sources.hostkit import HostClient, answer_batch, make_outcome, matches_host
+from crawler.status import LinkStatus
 
 __all__ = ["SOURCE", "GoogleDriveSource", "drive_ref"]
 
@@ -65,6 +65,7 @@ class GoogleDriveSource:
 
     async def fetch(self, urls: Sequence[str], ctx: SourceContext) -> SourceReport:
         """One page request per item (plus Drive-internal redirects)."""
+        from crawler.models import Access, LinkMeta
 
         async def lookup(api: HostClient, ref: tuple[str, str]) -> Callable[[str], Answered | PageCheck]:
             target, item = ref

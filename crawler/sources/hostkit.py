@@ -27,19 +27,21 @@ import time
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import SplitResult, urlsplit
 
 import httpx
-from pydantic import ValidationError
 
 from crawler import net
 from crawler.classify import retry_after_seconds
 from crawler.failures import failure_words
-from crawler.models import LinkMeta, LinkResult, LinkStatus, Metadata, Outcome
 from crawler.retry import RetryPolicy, WaitTooLong, call_with_retries
 from crawler.sources.base import Answered, PageCheck, SourceContext, SourceReport
 from crawler.sources.errors import ApiUnavailable, RetryableError
+from crawler.status import LinkStatus
+
+if TYPE_CHECKING:  # imported where built: `import crawler.sources` stays pydantic-free (sources/__init__.py)
+    from crawler.models import LinkMeta, Metadata, Outcome
 
 __all__ = [
     "HostClient",
@@ -220,6 +222,8 @@ def make_outcome(
     meta: LinkMeta | None = None,
     final: str | None = None,
 ) -> Outcome:
+    from crawler.models import LinkResult, Outcome
+
     result = LinkResult(
         url=url, status=status, reason=reason, cause=cause, http_status=http, final_url=final, checked_at=at
     )
@@ -228,6 +232,8 @@ def make_outcome(
 
 def carry(ctx: SourceContext, url: str, fresh: LinkMeta | None = None) -> Metadata:
     """What a page check of *url* carries: *fresh* metadata, else the previous run's, stale."""
+    from crawler.models import Metadata
+
     if fresh is not None:
         return Metadata(meta=fresh)
     previous = ctx.previous.get(url)
@@ -253,6 +259,8 @@ async def answer_batch(
     the host cannot be asked, the remaining links are ``unverified`` instead (cause ``rate-limited``
     or ``host-unavailable``), keeping their previous metadata, marked stale.
     """
+    from pydantic import ValidationError
+
     report = SourceReport()
     api = HostClient(ctx, report)
     groups: dict[K, list[str]] = {}

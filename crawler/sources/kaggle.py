@@ -23,12 +23,16 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
 
-from crawler.models import Access, LinkMeta, LinkStatus
 from crawler.settings import Settings
 from crawler.sources.base import Answered, PageCheck, SourceContext, SourceReport
 from crawler.sources.hostkit import HostClient, answer_batch, count, make_outcome, matches_host, spdx, to_datetime
+from crawler.status import LinkStatus
+
+if TYPE_CHECKING:  # imported where built: `import crawler.sources` stays pydantic-free (sources/__init__.py)
+    from crawler.models import LinkMeta
 
 __all__ = ["SOURCE", "KaggleSource", "dataset_ref"]
 
@@ -45,6 +49,8 @@ def dataset_ref(url: str, settings: Settings) -> tuple[str, str] | None:
 
 
 def _login_meta(at) -> LinkMeta:
+    from crawler.models import Access, LinkMeta
+
     return LinkMeta(source="kaggle", access=Access.LOGIN, fetched_at=at)
 
 
@@ -57,6 +63,8 @@ class KaggleSource:
 
     async def fetch(self, urls: Sequence[str], ctx: SourceContext) -> SourceReport:
         """The API per dataset with credentials, else one page request per dataset."""
+        from crawler.models import Access, LinkMeta
+
         settings = ctx.settings
         base = settings.kaggle_url.rstrip("/")
         auth: dict[str, str] = {}

@@ -24,13 +24,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
 
-from crawler.models import Access, LinkMeta, LinkStatus
 from crawler.settings import Settings
 from crawler.sources.base import Answered, PageCheck, SourceContext, SourceReport
 from crawler.sources.hostkit import HostClient, answer_batch, count, make_outcome, matches_host, spdx, to_datetime
+from crawler.status import LinkStatus
+
+if TYPE_CHECKING:  # imported where built: `import crawler.sources` stays pydantic-free (sources/__init__.py)
+    from crawler.models import LinkMeta
 
 __all__ = ["SOURCE", "ModelScopeSource", "repo_ref"]
 
@@ -59,6 +62,8 @@ def repo_ref(url: str, settings: Settings) -> tuple[str, Kind, str, str] | None:
 
 def meta_from_data(data: dict[str, Any], at) -> LinkMeta:
     """LinkMeta from the envelope's ``Data``."""
+    from crawler.models import Access, LinkMeta
+
     name = data.get("ChineseName") or data.get("Name")
     return LinkMeta(
         source="modelscope",
@@ -81,6 +86,7 @@ class ModelScopeSource:
 
     async def fetch(self, urls: Sequence[str], ctx: SourceContext) -> SourceReport:
         """One API request per repository; the envelope's ``Code`` decides."""
+        from crawler.models import Access, LinkMeta
 
         async def lookup(api: HostClient, ref: tuple[str, Kind, str, str]) -> Callable[[str], Answered | PageCheck]:
             endpoint, kind, owner, name = ref

@@ -31,10 +31,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from crawler.models import Access, LinkMeta, LinkStatus
 from crawler.settings import Settings
 from crawler.sources.base import SourceContext, SourceReport
 from crawler.sources.hostkit import (
@@ -47,6 +46,10 @@ from crawler.sources.hostkit import (
     spdx,
     to_datetime,
 )
+from crawler.status import LinkStatus
+
+if TYPE_CHECKING:  # imported where built: `import crawler.sources` stays pydantic-free (sources/__init__.py)
+    from crawler.models import Access, LinkMeta
 
 __all__ = ["SOURCE", "PhysioNetSource", "project_ref"]
 
@@ -67,19 +70,21 @@ def _name(value: object) -> str:
     return str(value.get("name") or "") if isinstance(value, dict) else ""
 
 
-_POLICY = {
-    "open": Access.OPEN,
-    "restricted": Access.RESTRICTED,
-    "credentialed": Access.CREDENTIALED,
-    "contributor review": Access.RESTRICTED,
+_POLICY = {  # access_policy -> the Access value
+    "open": "open",
+    "restricted": "restricted",
+    "credentialed": "credentialed",
+    "contributor review": "restricted",
 }
 
 
 def access_of(entry: dict[str, Any]) -> Access:
     """The access policy of a list entry: its ``access_policy``, else implied by its DUA and licence names."""
+    from crawler.models import Access
+
     policy = entry.get("access_policy")
     if isinstance(policy, str) and policy.strip().lower() in _POLICY:
-        return _POLICY[policy.strip().lower()]
+        return Access(_POLICY[policy.strip().lower()])
     names = f"{_name(entry.get('dua'))} {_name(entry.get('license'))}".lower()
     if "credentialed" in names:
         return Access.CREDENTIALED
@@ -89,6 +94,8 @@ def access_of(entry: dict[str, Any]) -> Access:
 
 
 def meta_from_entry(entry: dict[str, Any], at, version: str | None, versions: list[str] | None) -> LinkMeta:
+    from crawler.models import LinkMeta
+
     latest = versions[-1] if versions else None
     return LinkMeta(
         source="physionet",

@@ -21,10 +21,10 @@ import re
 from collections.abc import Sequence
 from urllib.parse import parse_qs
 
-from crawler.models import Access, LinkMeta, LinkStatus
 from crawler.settings import Settings
 from crawler.sources.base import SourceContext, SourceReport
 from crawler.sources.hostkit import make_outcome, matches_host
+from crawler.status import LinkStatus
 
 __all__ = ["SOURCE", "TianchiSource", "dataset_id"]
 
@@ -56,6 +56,8 @@ class TianchiSource:
 
     async def fetch(self, urls: Sequence[str], ctx: SourceContext) -> SourceReport:
         """Every link unverified (cause ``unverifiable-host``, access ``login``), one notice, no request."""
+        from crawler.models import Access, LinkMeta
+
         report = SourceReport()
         at = ctx.now()
         for url in dict.fromkeys(urls):

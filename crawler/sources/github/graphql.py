@@ -32,17 +32,18 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
-from pydantic import ValidationError
 
-from crawler.models import GitHubMeta
 from crawler.settings import Secret
 from crawler.sources.errors import ApiUnavailable, BadToken, BudgetExhausted, RetryableError
 from crawler.sources.github.health import readme_notice
 from crawler.sources.github.rest import SECONDARY_DEFAULT_WAIT, ApiState, api_headers, retry_after, send
 from crawler.sources.github.urls import GitHubRef, PathState, RepoLookup
+
+if TYPE_CHECKING:  # imported where built: `import crawler.sources` stays pydantic-free (sources/__init__.py)
+    from crawler.models import GitHubMeta
 
 __all__ = ["BATCH_SIZE", "Batch", "build_query", "lookup_batch", "meta_from_graphql"]
 
@@ -118,6 +119,8 @@ def build_query(groups: Sequence[Sequence[GitHubRef]]) -> Batch:
 
 
 def meta_from_graphql(node: dict[str, Any], fetched_at: datetime) -> GitHubMeta:
+    from crawler.models import GitHubMeta
+
     issues = (node.get("issues") or {}).get("totalCount")
     pulls = (node.get("pullRequests") or {}).get("totalCount")
     branch = node.get("defaultBranchRef") or {}
@@ -187,6 +190,8 @@ async def lookup_batch(
     now: Callable[[], datetime],
 ) -> dict[str, RepoLookup | None]:
     """Look up one batch; keys are repository keys, None where GraphQL could not tell."""
+    from pydantic import ValidationError
+
     batch = build_query(groups)
     response = await send(
         client, "POST", url, headers=api_headers(token, rest=False), state=state,

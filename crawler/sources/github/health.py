@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from crawler.models import GitHubMeta
+if TYPE_CHECKING:  # annotations only: `import crawler.sources` stays pydantic-free (sources/__init__.py)
+    from crawler.models import GitHubMeta
 
 __all__ = ["Activity", "activity", "readme_notice"]
 

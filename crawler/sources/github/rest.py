@@ -38,18 +38,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
-from pydantic import ValidationError
 
-from crawler.models import GitHubMeta
 from crawler.retry import RetryPolicy, WaitTooLong, call_with_retries
 from crawler.settings import Secret
 from crawler.sources.errors import ApiUnavailable, BadToken, BudgetExhausted, RetryableError
 from crawler.sources.etag_cache import EtagCache
 from crawler.sources.github.urls import GitHubRef, PathState, RepoLookup
+
+if TYPE_CHECKING:  # imported where built: `import crawler.sources` stays pydantic-free (sources/__init__.py)
+    from crawler.models import GitHubMeta
 
 __all__ = ["API_VERSION", "ApiState", "RestClient", "api_headers", "send"]
 
@@ -186,6 +187,8 @@ def meta_from_rest(
 
     REST tells no ``locked`` and has no README in this body: those stay unset without a token.
     """
+    from crawler.models import GitHubMeta
+
     license_ = repo.get("license") or {}
     return GitHubMeta(
         full_name=repo["full_name"],
@@ -298,6 +301,8 @@ class RestClient:
 
     async def lookup(self, refs: Sequence[GitHubRef]) -> RepoLookup | None:
         """Look up one repository and the paths its links point at; None when REST cannot tell."""
+        from pydantic import ValidationError
+
         first = refs[0]
         first_tries = {ref.candidates()[0] for ref in refs if ref.candidates()}
         if not self._afford(2 + len(first_tries)):

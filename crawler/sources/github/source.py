@@ -16,16 +16,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import httpx
 
-from crawler.models import Metadata
 from crawler.settings import Settings
 from crawler.sources.base import SourceContext, SourceReport
 from crawler.sources.errors import ApiUnavailable, BadToken, BudgetExhausted
-from crawler.sources.etag_cache import EtagCache
-from crawler.sources.github.graphql import BATCH_SIZE, lookup_batch
-from crawler.sources.github.rest import ApiState, RestClient
 from crawler.sources.github.urls import (
     GITHUB_HOSTS,
     GitHubRef,
@@ -34,6 +31,11 @@ from crawler.sources.github.urls import (
     outcome_for,
     parse_github_url,
 )
+
+if TYPE_CHECKING:  # imported where used: `import crawler.sources` stays light (sources/__init__.py)
+    from crawler.models import Metadata
+    from crawler.sources.etag_cache import EtagCache
+    from crawler.sources.github.rest import ApiState
 
 __all__ = ["SOURCE", "GitHubSource", "claims"]
 
@@ -59,6 +61,8 @@ def _at(moment: datetime | None) -> str:
 
 def _carry(url: str, ctx: SourceContext, lookup: RepoLookup | None, ref: GitHubRef) -> Metadata:
     """Fresh metadata from a partial answer, else the previous snapshot's marked stale."""
+    from crawler.models import Metadata
+
     if lookup is not None and lookup.meta is not None:
         return Metadata(github=lookup.meta, meta=link_meta(ref, lookup, ctx.now()))
     previous = ctx.previous.get(url)
@@ -77,6 +81,9 @@ async def _block_reasons(
 
     Blocked repositories are rare, and the token's REST budget is 5,000 an hour.
     """
+    from crawler.sources.etag_cache import EtagCache
+    from crawler.sources.github.rest import RestClient
+
     blocked = [k for k, lookup in lookups.items() if lookup is not None and lookup.state == "blocked"]
     if not blocked:
         return
@@ -100,6 +107,10 @@ class GitHubSource:
 
     async def fetch(self, urls: Sequence[str], ctx: SourceContext) -> SourceReport:
         """Look up every GitHub URL in *urls*; see the module docstring for the guarantees."""
+        from crawler.sources.etag_cache import EtagCache
+        from crawler.sources.github.graphql import BATCH_SIZE, lookup_batch
+        from crawler.sources.github.rest import ApiState, RestClient
+
         report = SourceReport()
         settings, client, now = ctx.settings, ctx.client, ctx.now
         hosts = _web_hosts(settings)

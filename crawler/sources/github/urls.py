@@ -17,10 +17,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import quote, unquote, urlsplit
 
-from crawler.models import Access, GitHubMeta, LinkMeta, LinkResult, LinkStatus, Outcome
+from crawler.status import LinkStatus
+
+if TYPE_CHECKING:  # imported where built: `import crawler.sources` stays pydantic-free (sources/__init__.py)
+    from crawler.models import GitHubMeta, LinkMeta, LinkResult, Outcome
 
 __all__ = [
     "GitHubRef",
@@ -160,6 +163,8 @@ class RepoLookup:
 
 
 def _result(url: str, status: LinkStatus, reason: str, at: datetime, **kw: object) -> LinkResult:
+    from crawler.models import LinkResult
+
     return LinkResult(url=url, status=status, reason=reason, checked_at=at, **kw)  # type: ignore[arg-type]
 
 
@@ -172,6 +177,8 @@ _BLOCKED = {
 
 def link_meta(ref: GitHubRef, lookup: RepoLookup, at: datetime) -> LinkMeta | None:
     """The uniform :class:`LinkMeta` of *ref*: repository size for a repository link, the path's own for a path."""
+    from crawler.models import Access, LinkMeta
+
     meta = lookup.meta
     if meta is None:
         return None
@@ -206,6 +213,8 @@ def outcome_for(url: str, ref: GitHubRef, lookup: RepoLookup, at: datetime) -> O
     A repository GitHub disabled is broken (cause ``disabled``); archived, locked and empty
     ones stay ok, flagged in :class:`GitHubMeta`.
     """
+    from crawler.models import Outcome
+
     if lookup.state == "missing":
         reason = "GitHub API: repository not found"
         return Outcome(result=_result(url, LinkStatus.BROKEN, reason, at, http_status=404, cause="not-found"))

@@ -28,19 +28,21 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
-from pydantic import ValidationError
 
 from crawler.classify import retry_after_seconds
-from crawler.models import Access, HuggingFaceMeta, LinkMeta, LinkResult, LinkStatus, Outcome
 from crawler.retry import RetryPolicy, WaitTooLong, call_with_retries
 from crawler.settings import Secret, Settings
 from crawler.sources.base import SourceReport
 from crawler.sources.errors import ApiUnavailable, BudgetExhausted, RetryableError
 from crawler.sources.huggingface.urls import API_PATH, HfRef, RepoType
+from crawler.status import LinkStatus
+
+if TYPE_CHECKING:  # imported where built: `import crawler.sources` stays pydantic-free (sources/__init__.py)
+    from crawler.models import HuggingFaceMeta, LinkMeta, LinkResult, Outcome
 
 __all__ = ["Answer", "HubClient", "link_meta", "meta_from_api", "outcome", "rate_limit_reset"]
 
@@ -91,6 +93,8 @@ def _gated(value: object) -> Literal[False, "auto", "manual"]:
 
 
 def meta_from_api(body: dict[str, Any], repo_type: RepoType, fetched_at: datetime) -> HuggingFaceMeta:
+    from crawler.models import HuggingFaceMeta
+
     return HuggingFaceMeta(
         id=body["id"],
         repo_type=repo_type,
@@ -123,6 +127,8 @@ def _under(name: str, path: str) -> bool:
 
 def link_meta(ref: HfRef, body: dict[str, Any], sizes: dict[str, int | None] | None, at: datetime) -> LinkMeta:
     """The uniform :class:`LinkMeta` of *ref* from the repository's answer (*sizes*: file -> bytes, if asked)."""
+    from crawler.models import Access, LinkMeta
+
     meta = meta_from_api(body, ref.repo_type, at)
     names = _file_names(body.get("siblings"))
     licence = meta.license if isinstance(meta.license, str) or meta.license is None else ", ".join(meta.license)
@@ -260,6 +266,9 @@ class HubClient:
 
 def outcome(url: str, ref: HfRef, answer: Answer, at: datetime) -> Outcome | None:
     """The link's outcome from its repository's answer; None when the API cannot decide it."""
+    from pydantic import ValidationError
+
+    from crawler.models import Access, LinkMeta, LinkResult, Outcome
 
     def result(status: LinkStatus, reason: str, http: int, cause: str | None, final: str | None = None) -> LinkResult:
         return LinkResult(

@@ -12,14 +12,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from crawler.models import Metadata
 from crawler.settings import Settings
 from crawler.sources.base import SourceContext, SourceReport
 from crawler.sources.errors import ApiUnavailable, BudgetExhausted
-from crawler.sources.huggingface.api import Answer, HubClient, link_meta, meta_from_api, outcome
 from crawler.sources.huggingface.urls import HF_HOSTS, HfRef, hub_hosts, parse_hf_url
+
+if TYPE_CHECKING:  # imported where used: `import crawler.sources` stays light (sources/__init__.py)
+    from crawler.models import Metadata
+    from crawler.sources.huggingface.api import Answer
 
 __all__ = ["SOURCE", "HuggingFaceSource", "claims"]
 
@@ -33,6 +36,9 @@ def claims(url: str, settings: Settings) -> bool:
 
 def _fresh(ref: HfRef, answer: Answer | None, ctx: SourceContext) -> Metadata | None:
     """Metadata from a 200 the verdict could not use (e.g. no file list): kept, not stale."""
+    from crawler.models import Metadata
+    from crawler.sources.huggingface.api import link_meta, meta_from_api
+
     if answer is None or answer.status != 200 or not isinstance(answer.body, dict):
         return None
     try:
@@ -66,6 +72,8 @@ class HuggingFaceSource:
 
     async def fetch(self, urls: Sequence[str], ctx: SourceContext) -> SourceReport:
         """One tagged answer per URL; see the module docstring."""
+        from crawler.sources.huggingface.api import HubClient, outcome
+
         report = SourceReport()
         hosts = hub_hosts(ctx.settings)
         groups: dict[tuple[str, str], list[tuple[str, HfRef]]] = {}
