@@ -209,10 +209,14 @@ class _Run:
             self._emit(key, verdict, 0.0)
         dispatcher: Dispatcher[str, str] = Dispatcher(jobs, lambda name: self.hosts[name].limiter)
         async with anyio.create_task_group() as tg:
-            for _ in range(min(self.options.concurrency, len(dispatcher))):
-                tg.start_soon(self._worker, dispatcher)
             if not models_imported():  # `check`: import them while the first requests are out
-                tg.start_soon(import_when_idle)
+                requests_out = anyio.Event()
+                witness(self.client).on_first_connection = requests_out.set
+                tg.start_soon(import_when_idle, requests_out)
+            async with anyio.create_task_group() as workers:
+                for _ in range(min(self.options.concurrency, len(dispatcher))):
+                    workers.start_soon(self._worker, dispatcher)
+            tg.cancel_scope.cancel()  # the workers are done: an import still waiting is not needed
         if not self.options.network_known_up:
             ensure_network_up(self.client)
         if self.on_result is not None:

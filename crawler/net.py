@@ -140,9 +140,15 @@ class _Connector(aiohttp.TCPConnector):
     of http:// links (or the loopback API fakes) never loads a CA bundle (~20 ms).
     """
 
-    def __init__(self, *, tls: Callable[[], Any], **kwargs: Any) -> None:
+    def __init__(self, *, tls: Callable[[], Any], seen: NetworkWitness, **kwargs: Any) -> None:
         super().__init__(ssl=True, **kwargs)
         self._tls: Callable[[], Any] | None = tls
+        self._seen = seen
+
+    async def connect(self, req: Any, traces: Any, timeout: Any) -> Any:
+        connection = await super().connect(req, traces, timeout)
+        self._seen.connection_handed_out()
+        return connection
 
     def _get_ssl_context(self, req: Any) -> Any:
         if self._tls is not None and req.is_ssl():
@@ -152,12 +158,13 @@ class _Connector(aiohttp.TCPConnector):
 
 
 def _aiohttp_transport(
-    settings: Settings, concurrency: int, keepalive: float, resolver: VettedResolver
+    settings: Settings, concurrency: int, keepalive: float, resolver: VettedResolver, seen: NetworkWitness
 ) -> AiohttpTransport:
     def session() -> aiohttp.ClientSession:  # opened on the first request, in the running loop
         connector = _Connector(
             resolver=resolver,
             tls=lambda: ssl_context(settings),
+            seen=seen,
             limit=concurrency,
             limit_per_host=0,  # per-host limits are hosts.py's job
             ttl_dns_cache=300,
@@ -201,8 +208,9 @@ def build_client(
     direct: AiohttpTransport | None = None
     pinned: dict[str, tuple[str, ...]] = {}
     resolver = VettedResolver(pinned)
+    seen = NetworkWitness()
     if transport is None:
-        transport = direct = _aiohttp_transport(settings, concurrency, limits.keepalive_expiry or 5.0, resolver)
+        transport = direct = _aiohttp_transport(settings, concurrency, limits.keepalive_expiry or 5.0, resolver, seen)
         proxies = proxy_mounts(settings)
         ctx = ssl_context(settings) if any(proxies.values()) else None
         for pattern, proxy in proxies.items():
@@ -221,7 +229,7 @@ def build_client(
         mounts=mounts or None,
     )
     client.direct = direct if not mounts else None  # with proxies, every request goes through httpx
-    client.witness = NetworkWitness()
+    client.witness = seen
     client.pins = pinned
     client.resolver = resolver  # tests replace its fallback (the DNS of names the guard did not vet)
     return client

@@ -15,7 +15,7 @@ guard never looked at (allow-private runs, API hosts) go to aiohttp's default re
 from __future__ import annotations
 
 import socket
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import httpx
@@ -32,6 +32,15 @@ class NetworkWitness:
     answers: int = 0
     failures: int = 0
     example: str | None = None  # "host: what went wrong", the first failure seen
+    # Called once, when the aiohttp pool first hands a connection to a request (whose bytes are
+    # then written in the same step): `check` imports its models once requests are out
+    # (crawler/results.py), not while names resolve or connections open.
+    on_first_connection: Callable[[], None] | None = None
+
+    def connection_handed_out(self) -> None:
+        if self.on_first_connection is not None:
+            call, self.on_first_connection = self.on_first_connection, None
+            call()
 
     def note_failure(self, where: str, detail: str) -> None:
         self.failures += 1

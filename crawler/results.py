@@ -4,8 +4,10 @@ Start-up (issue 13): pydantic and ``crawler.models`` cost ~60 ms of ``check``'s 
 (``-X importtime`` and wall time on the benchmark machine), so the engine does not import them
 before its first requests. Importing them at the first result merely moved the 60 ms: the first
 answer then waited for the import and every later one with it (measured: the same wall time).
-:func:`import_when_idle` imports them in the first moment the event loop has nothing else to do:
-the requests are written and their answers not back yet. Measured on the benchmark's link farm
+:func:`import_when_idle` imports them in the first moment the event loop has nothing else to do
+once the first request is written: its answer is not back yet. (Importing in the first idle
+moment of all fell, for host names, while the names resolved: it then delayed every connection,
+~60 ms at 100 ``localhost`` URLs.) Measured on the benchmark's link farm
 (50 ms latency, ``check --json -q``, median wall): 0.406 -> 0.352 s at 100 URLs, 2.72 -> 2.65 s
 at 5,000 (the loop itself: 190 -> 141 ms at 100 URLs).
 
@@ -22,6 +24,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+import anyio
 import anyio.lowlevel
 
 if TYPE_CHECKING:
@@ -101,13 +104,18 @@ def models_imported() -> bool:
     return "crawler.models" in sys.modules
 
 
-async def import_when_idle() -> None:
-    """Build :func:`result_builder` (importing the models) once the event loop is idle.
+async def import_when_idle(requests_out: anyio.Event | None = None) -> None:
+    """Build :func:`result_builder` (importing the models) once requests are out and the loop idle.
 
-    Start it beside the workers: it checkpoints until two loop iterations in a row ran nothing
-    else, or until a result was built without it. Until then it costs one checkpoint per
-    iteration.
+    Start it beside the workers, and cancel it when they are done. It first waits for
+    *requests_out* (set when the pool hands its first connection to a request, which is then
+    written in the same step: ``NetworkWitness.on_first_connection``), so that the import does
+    not hold up resolving names and opening connections; then it checkpoints until two loop
+    iterations in a row ran nothing else. If a result was built meanwhile, that result imported
+    the models itself and nothing is left to do.
     """
+    if requests_out is not None:
+        await requests_out.wait()  # blocks in the event loop like any other wait: no spinning
     quiet = 0
     while quiet < _QUIET_ROUNDS:
         if result_builder.cache_info().currsize:

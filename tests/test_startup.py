@@ -16,6 +16,8 @@ from loopback_server import LoopbackServer
 
 from crawler.cli.common import CRAWL_GC_THRESHOLD, collector_kept_out, startup_done
 from crawler.results import import_when_idle, result_builder
+from crawler.net import build_client, exchange, witness
+from crawler.settings import Settings
 
 
 def test_help_imports_no_network_or_model_library():
@@ -136,3 +138,35 @@ def test_the_models_are_imported_only_once_the_loop_is_idle():
 
     anyio.run(main)
     assert built_while_busy == [0] * 20 and result_builder.cache_info().currsize == 1
+
+
+def test_the_models_wait_for_the_first_request_to_be_out():
+    """import_when_idle does not import while no request is out (names resolving, connections opening)."""
+    result_builder.cache_clear()
+    built_before = []
+
+    async def main() -> None:
+        requests_out = anyio.Event()
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(import_when_idle, requests_out)
+            for _ in range(20):  # an idle loop: every iteration runs nothing else
+                await anyio.lowlevel.checkpoint()
+            built_before.append(result_builder.cache_info().currsize)
+            requests_out.set()
+
+    anyio.run(main)
+    assert built_before == [0] and result_builder.cache_info().currsize == 1
+
+
+def test_the_pool_tells_the_witness_when_it_hands_out_its_first_connection(server):
+    """The first request's connection calls on_first_connection once; later requests do not."""
+    calls = []
+
+    async def main() -> None:
+        async with build_client(Settings(), concurrency=2, timeout=5) as client:
+            witness(client).on_first_connection = lambda: calls.append("out")
+            for _ in range(3):
+                await exchange(client, "HEAD", server.url("/ok"))
+
+    anyio.run(main)
+    assert calls == ["out"]
