@@ -169,6 +169,7 @@ class _Run:
         # Verdicts that only hold if the network is up (a host that never answered) are reported
         # at the end: a progress line must not count "broken" links seconds before "network down".
         self.held: list[LinkResult] = []
+        self.requests_out: anyio.Event | None = None  # `check`: when the models may be imported
         policy = retry_policy(options.attempts, options.backoff_initial, options.backoff_max)
         self.fetcher = Fetcher(client, policy, timeout=options.timeout, body_cap=options.body_cap, clock=self.clock)
         self.excludes = [re.compile(p) for p in options.exclude]
@@ -209,14 +210,13 @@ class _Run:
             self._emit(key, verdict, 0.0)
         dispatcher: Dispatcher[str, str] = Dispatcher(jobs, lambda name: self.hosts[name].limiter)
         async with anyio.create_task_group() as tg:
-            if not models_imported():  # `check`: import them while the first requests are out
-                requests_out = anyio.Event()
-                witness(self.client).on_first_connection = requests_out.set
-                tg.start_soon(import_when_idle, requests_out)
-            async with anyio.create_task_group() as workers:
-                for _ in range(min(self.options.concurrency, len(dispatcher))):
-                    workers.start_soon(self._worker, dispatcher)
-            tg.cancel_scope.cancel()  # the workers are done: an import still waiting is not needed
+            if jobs and not models_imported():  # `check`: import them while the first requests are out
+                # Set by the pool's first connection, or by the first result (then already imported).
+                self.requests_out = anyio.Event()
+                witness(self.client).on_first_connection = self.requests_out.set
+                tg.start_soon(import_when_idle, self.requests_out)
+            for _ in range(min(self.options.concurrency, len(dispatcher))):
+                tg.start_soon(self._worker, dispatcher)
         if not self.options.network_known_up:
             ensure_network_up(self.client)
         if self.on_result is not None:
@@ -286,6 +286,8 @@ class _Run:
         now = datetime.now(UTC)
         ms = int(seconds * 1000)
         build = result_builder()
+        if self.requests_out is not None:
+            self.requests_out.set()  # the idle import finds the models imported and ends
         for url in self.cited[key]:
             result = build(url, verdict, now, ms)
             self.results[url] = result

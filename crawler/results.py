@@ -107,12 +107,12 @@ def models_imported() -> bool:
 async def import_when_idle(requests_out: anyio.Event | None = None) -> None:
     """Build :func:`result_builder` (importing the models) once requests are out and the loop idle.
 
-    Start it beside the workers, and cancel it when they are done. It first waits for
-    *requests_out* (set when the pool hands its first connection to a request, which is then
-    written in the same step: ``NetworkWitness.on_first_connection``), so that the import does
-    not hold up resolving names and opening connections; then it checkpoints until two loop
-    iterations in a row ran nothing else. If a result was built meanwhile, that result imported
-    the models itself and nothing is left to do.
+    Start it beside the workers. It first waits for *requests_out*, which the caller sets when
+    the pool hands its first connection to a request (written in the same step:
+    ``NetworkWitness.on_first_connection``) and at its first result, so that the import does not
+    hold up resolving names and opening connections, and the task always ends; then it
+    checkpoints until two loop iterations in a row ran nothing else. If a result was built
+    meanwhile, that result imported the models itself and nothing is left to do.
     """
     if requests_out is not None:
         await requests_out.wait()  # blocks in the event loop like any other wait: no spinning

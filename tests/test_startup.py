@@ -170,3 +170,22 @@ def test_the_pool_tells_the_witness_when_it_hands_out_its_first_connection(serve
 
     anyio.run(main)
     assert calls == ["out"]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_check_in_a_fresh_process_ends_when_no_connection_is_ever_made(server):
+    """A refused URL (no connection, so no idle import) still ends: results, exit codes and messages as always."""
+    refused = f"http://127.0.0.1:{_free_port()}/gone"
+    args = [sys.executable, "-m", "crawler", "check", "--allow-private", "--json", "-q", "--timeout", "2"]
+    mixed = subprocess.run([*args, refused, server.url("/ok")], capture_output=True, text=True, timeout=60)
+    assert mixed.returncode == 0, mixed.stderr
+    assert [r["status"] for r in json.loads(mixed.stdout)] == ["unverified", "ok"]  # refused: cannot tell (issue 9)
+    down = subprocess.run([*args, refused], capture_output=True, text=True, timeout=60)
+    assert down.returncode == 3 and "network looks down" in down.stderr and "Traceback" not in down.stderr
