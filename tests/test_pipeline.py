@@ -201,3 +201,17 @@ def test_network_down_does_not_claim_api_fallbacks_were_checked(caplog):
     with caplog.at_level(logging.INFO), pytest.raises(NetworkDown):
         anyio.run(go)
     assert "looked up through" not in caplog.text
+
+
+def test_two_links_to_one_hf_repository_share_its_mirror_page_check():
+    """HF_ENDPOINT set, its API failing: hf.co/x and huggingface.co/x both get the mirror page's result."""
+    mirror = "https://hf-mirror.example"
+    urls = ["https://huggingface.co/datasets/axiong/pmc_oa", "https://hf.co/datasets/axiong/pmc_oa"]
+    router = respx.MockRouter(assert_all_called=False)
+    router.route(host="hf-mirror.example", path__startswith="/api/").respond(503)
+    router.route(method__in=["HEAD", "GET"], url=f"{mirror}/datasets/axiong/pmc_oa").respond(200)
+    crawled = _crawl(router, urls, Settings(hf_endpoint=mirror))
+    assert set(crawled.outcomes) == set(urls)
+    for url in urls:
+        result = crawled.outcomes[url].result
+        assert result.status is LinkStatus.OK and result.url == url and "checked on the mirror" in result.reason
