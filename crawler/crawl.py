@@ -113,6 +113,7 @@ async def crawl(
 
     async def with_client(http: httpx.AsyncClient) -> None:
         reports: dict[str, SourceReport] = {}
+        order = {source.name: i for i, source in enumerate(SOURCES)}
         context = SourceContext(client=http, settings=settings, previous=prev, now=now)
 
         async def run_source(source: Source) -> None:
@@ -148,7 +149,7 @@ async def crawl(
             raise _first_leaf(group) from None
 
         vias: dict[str, str] = {}
-        for name, report in reports.items():
+        for name, report in sorted(reports.items(), key=lambda item: order[item[0]]):  # not finishing order
             result.notices.extend(report.notices)
             result.api_requests[name] = report.api_requests
             fallback.update(report.page_checks)
