@@ -113,6 +113,7 @@ async def crawl(
 
     async def with_client(http: httpx.AsyncClient) -> None:
         reports: dict[str, SourceReport] = {}
+        order = {source.name: i for i, source in enumerate(SOURCES)}
         context = SourceContext(client=http, settings=settings, previous=prev, now=now)
 
         async def run_source(source: Source) -> None:
@@ -148,7 +149,7 @@ async def crawl(
             raise _first_leaf(group) from None
 
         vias: dict[str, str] = {}
-        for name, report in reports.items():
+        for name, report in sorted(reports.items(), key=lambda item: order[item[0]]):  # not finishing order
             result.notices.extend(report.notices)
             result.api_requests[name] = report.api_requests
             fallback.update(report.page_checks)
@@ -156,9 +157,11 @@ async def crawl(
         unanswered = [u for u in _claimed_order(claimed) if u in fallback and u not in outcomes]
         if unanswered:
             await run_checker([vias.get(u, u) for u in unanswered])
-            for url in unanswered:
-                if url in vias:
-                    checked[url] = _via_mirror(url, checked.pop(vias[url]))
+            mirrored = [url for url in unanswered if url in vias]
+            for url in mirrored:  # two links may share a mirror page (hf.co/x and huggingface.co/x)
+                checked[url] = _via_mirror(url, checked[vias[url]])
+            for page in {vias[url] for url in mirrored} - set(urls):  # the mirror's pages are no link's
+                checked.pop(page, None)
         ensure_network_up(http)
         if unanswered:  # told once the network is known up: offline, no status is current and nothing is written
             log.info("%s", fallback_sentence(len(unanswered)))

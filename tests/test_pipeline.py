@@ -201,3 +201,50 @@ def test_network_down_does_not_claim_api_fallbacks_were_checked(caplog):
     with caplog.at_level(logging.INFO), pytest.raises(NetworkDown):
         anyio.run(go)
     assert "looked up through" not in caplog.text
+
+
+def test_two_links_to_one_hf_repository_share_its_mirror_page_check():
+    """HF_ENDPOINT set, its API failing: hf.co/x and huggingface.co/x both get the mirror page's result."""
+    mirror = "https://hf-mirror.example"
+    urls = ["https://huggingface.co/datasets/axiong/pmc_oa", "https://hf.co/datasets/axiong/pmc_oa"]
+    router = respx.MockRouter(assert_all_called=False)
+    router.route(host="hf-mirror.example", path__startswith="/api/").respond(503)
+    router.route(method__in=["HEAD", "GET"], url=f"{mirror}/datasets/axiong/pmc_oa").respond(200)
+    crawled = _crawl(router, urls, Settings(hf_endpoint=mirror))
+    assert set(crawled.outcomes) == set(urls)
+    for url in urls:
+        result = crawled.outcomes[url].result
+        assert result.status is LinkStatus.OK and result.url == url and "checked on the mirror" in result.reason
+
+
+class _Noting:
+    """An adapter that notes one notice; *waits_for* makes it finish after another adapter."""
+
+    def __init__(self, name: str, host: str, waits_for: anyio.Event | None, done: anyio.Event) -> None:
+        self.name, self.host, self.waits_for, self.done = name, host, waits_for, done
+
+    def claims(self, url: str, settings: Settings) -> bool:
+        return url.startswith(f"https://{self.host}/")
+
+    async def fetch(self, urls, ctx):
+        if self.waits_for is not None:
+            await self.waits_for.wait()
+        report = SourceReport()
+        report.notices.append(f"{self.name} notice")
+        report.api_requests = 1
+        for url in urls:
+            result = LinkResult(url=url, status=LinkStatus.OK, reason="exists", checked_at=ctx.now())
+            report.answer(url, Outcome(result=result))
+        self.done.set()
+        return report
+
+
+def test_notices_follow_the_sources_order_not_the_order_they_finish_in(monkeypatch):
+    """A source that finishes last still has its notice (and request count) first when it comes first in SOURCES."""
+    late, early = anyio.Event(), anyio.Event()
+    sources = (_Noting("first", "a.example", early, late), _Noting("second", "b.example", None, early))
+    monkeypatch.setattr(crawl_module, "SOURCES", sources)
+    monkeypatch.setattr(crawl_module, "source_names", lambda: ("first", "second"))
+    crawled = _crawl(respx.MockRouter(), ["https://a.example/x", "https://b.example/y"], Settings.from_env({}))
+    assert crawled.notices == ["first notice", "second notice"]
+    assert list(crawled.api_requests) == ["first", "second"]

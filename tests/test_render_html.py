@@ -7,7 +7,7 @@ from datetime import date
 import snapshot_factory as f
 
 from crawler.models import LinkStatus
-from crawler.render.html import render_index_html, sparkline_svg
+from crawler.render.html import licence_options, render_index_html, sparkline_svg
 
 
 def test_index_html_matches_golden():
@@ -81,3 +81,10 @@ def test_a_broken_link_reads_gone_only_once_confirmed():
     link.consecutive_failures, link.failing_since = 1, date(2024, 1, 1)
     assert "failing since 2024-01-01, not yet confirmed" in render_index_html(snap)
     assert '<span class="note gone">gone</span>' in render_index_html(snap, confirm_after=1)
+
+
+def test_licence_options_do_not_depend_on_the_order_they_are_met_in():
+    """Licences differing only in case (GitHub's Apache-2.0, a Hub tag's apache-2.0) get one fixed order."""
+    met = ["mit", "apache-2.0", "Apache-2.0", "MIT", "cc-by-4.0", "apache-2.0"]
+    expected = ["Apache-2.0", "apache-2.0", "cc-by-4.0", "MIT", "mit"]
+    assert licence_options(met) == licence_options(reversed(met)) == expected

@@ -189,3 +189,30 @@ def test_check_in_a_fresh_process_ends_when_no_connection_is_ever_made(server):
     assert [r["status"] for r in json.loads(mixed.stdout)] == ["unverified", "ok"]  # refused: cannot tell (issue 9)
     down = subprocess.run([*args, refused], capture_output=True, text=True, timeout=60)
     assert down.returncode == 3 and "network looks down" in down.stderr and "Traceback" not in down.stderr
+
+
+def test_run_with_the_models_imported_does_not_start_the_idle_import():
+    """With the models imported (`run`), the checker hooks nothing on the pool: no import task waits on it."""
+    import crawler.models  # noqa: F401  (`run` read its registry with them)
+    from crawler.checker import CheckOptions, check_urls
+
+    options = CheckOptions(allow_private=True, network_known_up=True)
+
+    async def main() -> tuple[object, str]:
+        async with build_client(Settings(), concurrency=2, timeout=5) as client:
+            results = await check_urls(["http://127.0.0.2:9/"], client=client, options=options)  # refused
+            return witness(client).on_first_connection, results["http://127.0.0.2:9/"].status.value
+
+    hook, status = anyio.run(main)
+    assert hook is None and status == "unverified"
+
+
+def test_a_fresh_check_whose_every_request_fails_ends_with_exit_3_not_a_hang():
+    """A new `check` process whose requests are all refused (no connection ever handed out) still ends: exit 3."""
+    urls = [f"http://127.0.0.{i}:9/" for i in (2, 3)]  # port 9 (discard) is closed: refused
+    done = subprocess.run(
+        [sys.executable, "-m", "crawler", "check", "--allow-private", "--json", *urls],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 3 and done.stdout == ""
+    assert "network looks down" in done.stderr and "Traceback" not in done.stderr

@@ -16,7 +16,7 @@ access and licence.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
@@ -50,7 +50,7 @@ from crawler.render.escape import http_url, one_line
 from crawler.render.leaderboard import DEFAULT_TITLE
 from crawler.render.plain import utc_stamp
 
-__all__ = ["render_index_html", "sparkline_svg"]
+__all__ = ["licence_options", "render_index_html", "sparkline_svg"]
 
 _SPARK_W, _SPARK_H, _PAD = 96, 24, 2
 # The source writes some names as Markdown links; the page shows the text (the URL is a link of its own).
@@ -316,6 +316,14 @@ def _environment() -> jinja2.Environment:
     )
 
 
+def licence_options(licences: Iterable[str]) -> list[str]:
+    """The licence filter's options: each once, case-insensitive order, ``Apache-2.0`` before ``apache-2.0``.
+
+    The tie-break keeps the page byte-identical from run to run (a set's order changes with the hash seed).
+    """
+    return sorted(set(licences), key=lambda value: (value.lower(), value))
+
+
 def render_index_html(snapshot: Snapshot, history: Sequence[Snapshot] = (), *, confirm_after: int = 2) -> str:
     """The page for *snapshot*; *history* (older snapshots, any order) feeds the sparklines; a broken link
     reads "gone" after *confirm_after* failing runs in a row."""
@@ -349,7 +357,7 @@ def render_index_html(snapshot: Snapshot, history: Sequence[Snapshot] = (), *, c
             statuses=[status.value for status in LinkStatus],
             unverifiable_text=UNVERIFIABLE_TEXT,
             access_values=[(a.value, ACCESS_TEXT[a]) for a in Access if a.value in present],
-            licence_values=sorted({lic for row in rows for lic in row.licences.split("|") if lic}, key=str.lower),
+            licence_values=licence_options(lic for row in rows for lic in row.licences.split("|") if lic),
             rows=rows,
         )
     )
