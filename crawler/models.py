@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from crawler.status import LinkStatus  # its own module: the engine needs it before pydantic (status.py)
+from crawler.status import Access, LinkStatus  # their own module: needed before pydantic (status.py)
 
 __all__ = [
     "Access",
@@ -265,18 +265,6 @@ class HuggingFaceMeta(_Strict):
     disabled: bool = False
     fetched_at: datetime
     stale: bool = False
-
-
-class Access(StrEnum):
-    """What a reader must do to download what a link points at (the same scale on every host)."""
-
-    OPEN = "open"  # anyone can download it
-    GATED = "gated"  # accept terms on the host (Hugging Face gated repos)
-    CREDENTIALED = "credentialed"  # identity or training checks (PhysioNet credentialed access)
-    LOGIN = "login"  # an account on the host (Kaggle, Tianchi, a Google sign-in)
-    CODE = "code"  # a share password or extraction code (Baidu Netdisk)
-    RESTRICTED = "restricted"  # on request, embargoed or closed
-    UNKNOWN = "unknown"
 
 
 class LinkMeta(_Strict):

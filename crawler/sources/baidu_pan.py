@@ -26,16 +26,12 @@ https://pan.baidu.com/error/404.html, with status 200":
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
 from crawler.settings import Settings
 from crawler.sources.base import Answered, PageCheck, SourceContext, SourceReport
 from crawler.sources.hostkit import HostClient, answer_batch, make_outcome, matches_host
-from crawler.status import LinkStatus
-
-if TYPE_CHECKING:  # imported where built: `import crawler.sources` stays pydantic-free (sources/__init__.py)
-    from crawler.models import Access
+from crawler.status import Access, LinkStatus
 
 __all__ = ["SOURCE", "BaiduPanSource", "read_share_page", "share_ref"]
 
@@ -76,8 +72,6 @@ def share_ref(url: str, settings: Settings) -> str | None:
 
 def read_share_page(text: str) -> tuple[LinkStatus, str | None, Access | None, str]:
     """``(status, cause, access, reason)`` for a share page's text."""
-    from crawler.models import Access
-
     for marker, cause, reason in _GONE:
         if marker in text:
             return LinkStatus.BROKEN, cause, None, reason
@@ -98,7 +92,7 @@ class BaiduPanSource:
     async def fetch(self, urls: Sequence[str], ctx: SourceContext) -> SourceReport:
         """One capped GET per share (plus redirects inside Netdisk)."""
 
-        from crawler.models import Access, LinkMeta
+        from crawler.models import LinkMeta
 
         async def lookup(api: HostClient, target: str) -> Callable[[str], Answered | PageCheck]:
             origin = urlsplit(target)[:2]

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 from crawler.settings import Settings
 from crawler.sources.base import Answered, PageCheck, SourceContext, SourceReport
 from crawler.sources.hostkit import HostClient, answer_batch, count, make_outcome, matches_host, spdx, to_datetime
-from crawler.status import LinkStatus
+from crawler.status import Access, LinkStatus
 
 if TYPE_CHECKING:  # imported where built: `import crawler.sources` stays pydantic-free (sources/__init__.py)
     from crawler.models import LinkMeta
@@ -61,7 +61,7 @@ def article_ref(url: str, settings: Settings) -> tuple[str, int | None] | None:
 
 def meta_from_article(body: dict[str, Any], at, pinned: int | None, latest: int | None) -> LinkMeta:
     """LinkMeta from a ``/v2/articles/ID`` body."""
-    from crawler.models import Access, LinkMeta
+    from crawler.models import LinkMeta
 
     files = [f for f in body.get("files") or [] if isinstance(f, dict)]
     sizes = [count(f.get("size")) for f in files]

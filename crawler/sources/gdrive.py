@@ -27,7 +27,7 @@ from urllib.parse import parse_qs, urlsplit
 from crawler.settings import Settings
 from crawler.sources.base import Answered, PageCheck, SourceContext, SourceReport
 from crawler.sources.hostkit import HostClient, answer_batch, make_outcome, matches_host
-from crawler.status import LinkStatus
+from crawler.status import Access, LinkStatus
 
 __all__ = ["SOURCE", "GoogleDriveSource", "drive_ref"]
 
@@ -65,7 +65,7 @@ class GoogleDriveSource:
 
     async def fetch(self, urls: Sequence[str], ctx: SourceContext) -> SourceReport:
         """One page request per item (plus Drive-internal redirects)."""
-        from crawler.models import Access, LinkMeta
+        from crawler.models import LinkMeta
 
         async def lookup(api: HostClient, ref: tuple[str, str]) -> Callable[[str], Answered | PageCheck]:
             target, item = ref

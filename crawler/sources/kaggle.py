@@ -29,7 +29,7 @@ from urllib.parse import quote, urlsplit
 from crawler.settings import Settings
 from crawler.sources.base import Answered, PageCheck, SourceContext, SourceReport
 from crawler.sources.hostkit import HostClient, answer_batch, count, make_outcome, matches_host, spdx, to_datetime
-from crawler.status import LinkStatus
+from crawler.status import Access, LinkStatus
 
 if TYPE_CHECKING:  # imported where built: `import crawler.sources` stays pydantic-free (sources/__init__.py)
     from crawler.models import LinkMeta
@@ -49,7 +49,7 @@ def dataset_ref(url: str, settings: Settings) -> tuple[str, str] | None:
 
 
 def _login_meta(at) -> LinkMeta:
-    from crawler.models import Access, LinkMeta
+    from crawler.models import LinkMeta
 
     return LinkMeta(source="kaggle", access=Access.LOGIN, fetched_at=at)
 
@@ -63,7 +63,7 @@ class KaggleSource:
 
     async def fetch(self, urls: Sequence[str], ctx: SourceContext) -> SourceReport:
         """The API per dataset with credentials, else one page request per dataset."""
-        from crawler.models import Access, LinkMeta
+        from crawler.models import LinkMeta
 
         settings = ctx.settings
         base = settings.kaggle_url.rstrip("/")

@@ -30,7 +30,7 @@ from urllib.parse import quote
 from crawler.settings import Settings
 from crawler.sources.base import Answered, PageCheck, SourceContext, SourceReport
 from crawler.sources.hostkit import HostClient, answer_batch, count, make_outcome, matches_host, spdx, to_datetime
-from crawler.status import LinkStatus
+from crawler.status import Access, LinkStatus
 
 if TYPE_CHECKING:  # imported where built: `import crawler.sources` stays pydantic-free (sources/__init__.py)
     from crawler.models import LinkMeta
@@ -62,7 +62,7 @@ def repo_ref(url: str, settings: Settings) -> tuple[str, Kind, str, str] | None:
 
 def meta_from_data(data: dict[str, Any], at) -> LinkMeta:
     """LinkMeta from the envelope's ``Data``."""
-    from crawler.models import Access, LinkMeta
+    from crawler.models import LinkMeta
 
     name = data.get("ChineseName") or data.get("Name")
     return LinkMeta(
@@ -86,7 +86,7 @@ class ModelScopeSource:
 
     async def fetch(self, urls: Sequence[str], ctx: SourceContext) -> SourceReport:
         """One API request per repository; the envelope's ``Code`` decides."""
-        from crawler.models import Access, LinkMeta
+        from crawler.models import LinkMeta
 
         async def lookup(api: HostClient, ref: tuple[str, Kind, str, str]) -> Callable[[str], Answered | PageCheck]:
             endpoint, kind, owner, name = ref

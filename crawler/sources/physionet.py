@@ -46,10 +46,10 @@ from crawler.sources.hostkit import (
     spdx,
     to_datetime,
 )
-from crawler.status import LinkStatus
+from crawler.status import Access, LinkStatus
 
 if TYPE_CHECKING:  # imported where built: `import crawler.sources` stays pydantic-free (sources/__init__.py)
-    from crawler.models import Access, LinkMeta
+    from crawler.models import LinkMeta
 
 __all__ = ["SOURCE", "PhysioNetSource", "project_ref"]
 
@@ -70,21 +70,19 @@ def _name(value: object) -> str:
     return str(value.get("name") or "") if isinstance(value, dict) else ""
 
 
-_POLICY = {  # access_policy -> the Access value
-    "open": "open",
-    "restricted": "restricted",
-    "credentialed": "credentialed",
-    "contributor review": "restricted",
+_POLICY = {
+    "open": Access.OPEN,
+    "restricted": Access.RESTRICTED,
+    "credentialed": Access.CREDENTIALED,
+    "contributor review": Access.RESTRICTED,
 }
 
 
 def access_of(entry: dict[str, Any]) -> Access:
     """The access policy of a list entry: its ``access_policy``, else implied by its DUA and licence names."""
-    from crawler.models import Access
-
     policy = entry.get("access_policy")
     if isinstance(policy, str) and policy.strip().lower() in _POLICY:
-        return Access(_POLICY[policy.strip().lower()])
+        return _POLICY[policy.strip().lower()]
     names = f"{_name(entry.get('dua'))} {_name(entry.get('license'))}".lower()
     if "credentialed" in names:
         return Access.CREDENTIALED

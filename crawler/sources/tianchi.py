@@ -24,7 +24,7 @@ from urllib.parse import parse_qs
 from crawler.settings import Settings
 from crawler.sources.base import SourceContext, SourceReport
 from crawler.sources.hostkit import make_outcome, matches_host
-from crawler.status import LinkStatus
+from crawler.status import Access, LinkStatus
 
 __all__ = ["SOURCE", "TianchiSource", "dataset_id"]
 
@@ -56,7 +56,7 @@ class TianchiSource:
 
     async def fetch(self, urls: Sequence[str], ctx: SourceContext) -> SourceReport:
         """Every link unverified (cause ``unverifiable-host``, access ``login``), one notice, no request."""
-        from crawler.models import Access, LinkMeta
+        from crawler.models import LinkMeta
 
         report = SourceReport()
         at = ctx.now()

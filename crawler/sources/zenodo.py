@@ -49,7 +49,7 @@ from crawler.sources.hostkit import (
     spdx,
     to_datetime,
 )
-from crawler.status import LinkStatus
+from crawler.status import Access, LinkStatus
 
 if TYPE_CHECKING:  # imported where built: `import crawler.sources` stays pydantic-free (sources/__init__.py)
     from crawler.models import LinkMeta
@@ -60,11 +60,11 @@ _HOSTS = frozenset({"zenodo.org", "www.zenodo.org"})
 _DOI_HOSTS = frozenset({"doi.org", "dx.doi.org", "www.doi.org"})
 _RECORD = re.compile(r"^/records?/(\d+)(?:/|$)")
 _DOI = re.compile(r"^/10\.5281/zenodo\.(\d+)/?$", re.IGNORECASE)
-_ACCESS = {  # access_right -> the Access value
-    "open": "open",
-    "embargoed": "restricted",
-    "restricted": "restricted",
-    "closed": "restricted",
+_ACCESS = {
+    "open": Access.OPEN,
+    "embargoed": Access.RESTRICTED,
+    "restricted": Access.RESTRICTED,
+    "closed": Access.RESTRICTED,
 }
 
 
@@ -111,7 +111,7 @@ def _tombstone_note(body: object) -> str:
 
 def meta_from_record(body: dict[str, Any], at, latest: dict[str, Any] | None = None) -> LinkMeta:
     """LinkMeta from a ``/api/records/N`` body (and the newest version's body when it differs)."""
-    from crawler.models import Access, LinkMeta
+    from crawler.models import LinkMeta
 
     metadata = body.get("metadata") or {}
     files = [f for f in body.get("files") or [] if isinstance(f, dict)]
@@ -124,7 +124,7 @@ def meta_from_record(body: dict[str, Any], at, latest: dict[str, Any] | None = N
     return LinkMeta(
         source="zenodo",
         title=metadata.get("title") or body.get("title"),
-        access=Access(_ACCESS.get(str(metadata.get("access_right") or "").lower(), "unknown")),
+        access=_ACCESS.get(str(metadata.get("access_right") or "").lower(), Access.UNKNOWN),
         license=spdx(licence_id),
         size_bytes=sum(s for s in sizes if s is not None) if files else None,
         file_count=len(files) if files or "files" in body else None,
@@ -159,7 +159,7 @@ class ZenodoSource:
 
     async def fetch(self, urls: Sequence[str], ctx: SourceContext) -> SourceReport:
         """One ``/api/records/N`` request per record (two when a newer version exists)."""
-        from crawler.models import Access, LinkMeta
+        from crawler.models import LinkMeta
 
         base = ctx.settings.zenodo_url.rstrip("/")
 

@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import quote, unquote, urlsplit
 
-from crawler.status import LinkStatus
+from crawler.status import Access, LinkStatus
 
 if TYPE_CHECKING:  # imported where built: `import crawler.sources` stays pydantic-free (sources/__init__.py)
     from crawler.models import GitHubMeta, LinkMeta, LinkResult, Outcome
@@ -177,7 +177,7 @@ _BLOCKED = {
 
 def link_meta(ref: GitHubRef, lookup: RepoLookup, at: datetime) -> LinkMeta | None:
     """The uniform :class:`LinkMeta` of *ref*: repository size for a repository link, the path's own for a path."""
-    from crawler.models import Access, LinkMeta
+    from crawler.models import LinkMeta
 
     meta = lookup.meta
     if meta is None:

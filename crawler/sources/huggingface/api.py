@@ -39,7 +39,7 @@ from crawler.settings import Secret, Settings
 from crawler.sources.base import SourceReport
 from crawler.sources.errors import ApiUnavailable, BudgetExhausted, RetryableError
 from crawler.sources.huggingface.urls import API_PATH, HfRef, RepoType
-from crawler.status import LinkStatus
+from crawler.status import Access, LinkStatus
 
 if TYPE_CHECKING:  # imported where built: `import crawler.sources` stays pydantic-free (sources/__init__.py)
     from crawler.models import HuggingFaceMeta, LinkMeta, LinkResult, Outcome
@@ -127,7 +127,7 @@ def _under(name: str, path: str) -> bool:
 
 def link_meta(ref: HfRef, body: dict[str, Any], sizes: dict[str, int | None] | None, at: datetime) -> LinkMeta:
     """The uniform :class:`LinkMeta` of *ref* from the repository's answer (*sizes*: file -> bytes, if asked)."""
-    from crawler.models import Access, LinkMeta
+    from crawler.models import LinkMeta
 
     meta = meta_from_api(body, ref.repo_type, at)
     names = _file_names(body.get("siblings"))
@@ -268,7 +268,7 @@ def outcome(url: str, ref: HfRef, answer: Answer, at: datetime) -> Outcome | Non
     """The link's outcome from its repository's answer; None when the API cannot decide it."""
     from pydantic import ValidationError
 
-    from crawler.models import Access, LinkMeta, LinkResult, Outcome
+    from crawler.models import LinkMeta, LinkResult, Outcome
 
     def result(status: LinkStatus, reason: str, http: int, cause: str | None, final: str | None = None) -> LinkResult:
         return LinkResult(
