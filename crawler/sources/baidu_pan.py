@@ -30,7 +30,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from crawler.settings import Settings
 from crawler.sources.base import Answered, PageCheck, SourceContext, SourceReport
-from crawler.sources.hostkit import HostClient, answer_batch, make_outcome, matches_host
+from crawler.sources.hostkit import HostClient, answer_batch, answer_for_each, matches_host
 from crawler.status import Access, LinkStatus
 
 __all__ = ["SOURCE", "BaiduPanSource", "read_share_page", "share_ref"]
@@ -121,7 +121,7 @@ class BaiduPanSource:
             meta = LinkMeta(source="baidu-pan", access=access, fetched_at=at) if access else None
             reason = f"Baidu Netdisk: {why}"
             http = 404 if reply.status == 404 else 200
-            return lambda url: Answered(make_outcome(url, status, reason, at, http=http, cause=cause, meta=meta))
+            return answer_for_each(status, reason, at, http=http, cause=cause, meta=meta)
 
         return await answer_batch(
             urls, ctx, lambda url: share_ref(url, ctx.settings), lookup, "Baidu Netdisk", page_says_nothing=True

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from crawler.settings import Settings
 from crawler.sources.base import Answered, PageCheck, SourceContext, SourceReport
-from crawler.sources.hostkit import HostClient, answer_batch, count, make_outcome, matches_host, spdx, to_datetime
+from crawler.sources.hostkit import HostClient, answer_batch, answer_for_each, count, matches_host, spdx, to_datetime
 from crawler.status import Access, LinkStatus
 
 if TYPE_CHECKING:  # imported where built: `import crawler.sources` stays pydantic-free (sources/__init__.py)
@@ -107,15 +107,13 @@ class FigshareSource:
             what = f"article {article}" + (f" version {pinned}" if pinned else "")
             if reply.status == 404:
                 reason = f"figshare: {what} not found (missing or private)"
-                return lambda url: Answered(
-                    make_outcome(url, LinkStatus.BROKEN, reason, at, http=404, cause="http-404")
-                )
+                return answer_for_each(LinkStatus.BROKEN, reason, at, http=404, cause="http-404")
             if reply.status != 200 or not isinstance(body, dict):
                 why = f"figshare answered HTTP {reply.status} for {what}"
                 return lambda url: PageCheck(why=why)
             meta = meta_from_article(body, at, pinned, latest)
             reason = f"figshare API: {what} exists" + ("; a newer version exists" if meta.newer_version else "")
-            return lambda url: Answered(make_outcome(url, LinkStatus.OK, reason, at, http=200, meta=meta))
+            return answer_for_each(LinkStatus.OK, reason, at, http=200, meta=meta)
 
         return await answer_batch(urls, ctx, lambda url: article_ref(url, ctx.settings), lookup, "The figshare API")
 

@@ -48,6 +48,7 @@ __all__ = [
     "HostDown",
     "Reply",
     "answer_batch",
+    "answer_for_each",
     "carry",
     "host_port",
     "make_outcome",
@@ -228,6 +229,12 @@ def make_outcome(
         url=url, status=status, reason=reason, cause=cause, http_status=http, final_url=final, checked_at=at
     )
     return Outcome(result=result, meta=meta)
+
+
+def answer_for_each(status: LinkStatus, reason: str, at: datetime, **fields: Any) -> Callable[[str], Answered]:
+    """One host answer for every URL citing the same target: ``url -> Answered(make_outcome(url, ...))``
+    with *status*, *reason*, *at* and the keyword *fields* of :func:`make_outcome`."""
+    return lambda url: Answered(make_outcome(url, status, reason, at, **fields))
 
 
 def carry(ctx: SourceContext, url: str, fresh: LinkMeta | None = None) -> Metadata:

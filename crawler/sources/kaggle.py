@@ -28,7 +28,7 @@ from urllib.parse import quote, urlsplit
 
 from crawler.settings import Settings
 from crawler.sources.base import Answered, PageCheck, SourceContext, SourceReport
-from crawler.sources.hostkit import HostClient, answer_batch, count, make_outcome, matches_host, spdx, to_datetime
+from crawler.sources.hostkit import HostClient, answer_batch, answer_for_each, count, matches_host, spdx, to_datetime
 from crawler.status import Access, LinkStatus
 
 if TYPE_CHECKING:  # imported where built: `import crawler.sources` stays pydantic-free (sources/__init__.py)
@@ -79,29 +79,22 @@ class KaggleSource:
             target = reply.location or ""
             if reply.status in (404, 410):
                 reason = f"Kaggle: dataset {owner}/{slug} not found (HTTP {reply.status})"
-                return lambda url: Answered(
-                    make_outcome(url, LinkStatus.BROKEN, reason, at, http=reply.status, cause=f"http-{reply.status}")
-                )
+                return answer_for_each(LinkStatus.BROKEN, reason, at, http=reply.status, cause=f"http-{reply.status}")
             if reply.status in (401, 403) or _LOGIN.search(urlsplit(target).path + urlsplit(target).netloc):
                 reason = (
                     f"Kaggle: dataset {owner}/{slug} is behind the sign-in; only a login can tell whether it exists"
                 )
-                return lambda url: Answered(
-                    make_outcome(
-                        url,
-                        LinkStatus.UNVERIFIED,
-                        reason,
-                        at,
-                        http=reply.status,
-                        cause="login-required",
-                        meta=_login_meta(at),
-                    )
+                return answer_for_each(
+                    LinkStatus.UNVERIFIED,
+                    reason,
+                    at,
+                    http=reply.status,
+                    cause="login-required",
+                    meta=_login_meta(at),
                 )
             if reply.status == 200:
                 reason = f"Kaggle: dataset page {owner}/{slug} answers 200 (download needs a Kaggle login)"
-                return lambda url: Answered(
-                    make_outcome(url, LinkStatus.OK, reason, at, http=200, meta=_login_meta(at))
-                )
+                return answer_for_each(LinkStatus.OK, reason, at, http=200, meta=_login_meta(at))
             return lambda url: PageCheck(why=f"Kaggle answered HTTP {reply.status}")
 
         async def lookup(api: HostClient, ref: tuple[str, str]) -> Callable[[str], Answered | PageCheck]:
@@ -117,9 +110,7 @@ class KaggleSource:
                 return await page(api, owner, slug)
             if reply.status == 404:
                 reason = f"Kaggle API: dataset {owner}/{slug} not found (missing or private)"
-                return lambda url: Answered(
-                    make_outcome(url, LinkStatus.BROKEN, reason, at, http=404, cause="http-404")
-                )
+                return answer_for_each(LinkStatus.BROKEN, reason, at, http=404, cause="http-404")
             if reply.status != 200 or not isinstance(body, dict):
                 return lambda url: PageCheck(why=f"Kaggle API answered HTTP {reply.status}")
             version = count(body.get("currentVersionNumber"))
@@ -135,7 +126,7 @@ class KaggleSource:
                 fetched_at=at,
             )
             reason = f"Kaggle API: dataset {owner}/{slug} exists (download needs a Kaggle login)"
-            return lambda url: Answered(make_outcome(url, LinkStatus.OK, reason, at, http=200, meta=meta))
+            return answer_for_each(LinkStatus.OK, reason, at, http=200, meta=meta)
 
         report = await answer_batch(urls, ctx, lambda url: dataset_ref(url, settings), lookup, "Kaggle")
         report.notices[:0] = notices

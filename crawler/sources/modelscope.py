@@ -29,7 +29,7 @@ from urllib.parse import quote
 
 from crawler.settings import Settings
 from crawler.sources.base import Answered, PageCheck, SourceContext, SourceReport
-from crawler.sources.hostkit import HostClient, answer_batch, count, make_outcome, matches_host, spdx, to_datetime
+from crawler.sources.hostkit import HostClient, answer_batch, answer_for_each, count, matches_host, spdx, to_datetime
 from crawler.status import Access, LinkStatus
 
 if TYPE_CHECKING:  # imported where built: `import crawler.sources` stays pydantic-free (sources/__init__.py)
@@ -96,16 +96,17 @@ class ModelScopeSource:
             what = f"{kind[:-1]} {owner}/{name}"
             if reply.status == 404:
                 reason = f"ModelScope: {what} does not exist"
-                return lambda url: Answered(
-                    make_outcome(url, LinkStatus.BROKEN, reason, at, http=404, cause="http-404")
-                )
+                return answer_for_each(LinkStatus.BROKEN, reason, at, http=404, cause="http-404")
             if reply.status in (401, 403):
                 meta = LinkMeta(source="modelscope", access=Access.LOGIN, fetched_at=at)
                 reason = f"ModelScope: {what} needs a login (private or unknown); existence not verifiable"
-                return lambda url: Answered(
-                    make_outcome(
-                        url, LinkStatus.UNVERIFIED, reason, at, http=reply.status, cause="login-required", meta=meta
-                    )
+                return answer_for_each(
+                    LinkStatus.UNVERIFIED,
+                    reason,
+                    at,
+                    http=reply.status,
+                    cause="login-required",
+                    meta=meta,
                 )
             if reply.status != 200 or not isinstance(body, dict) or "Code" not in body:
                 why = f"ModelScope answered HTTP {reply.status} without its envelope for {what}"
@@ -115,20 +116,16 @@ class ModelScopeSource:
                 message = str(body.get("Message") or "")[:200]
                 reason = f"ModelScope API: {what}: {message or 'no message'} (Code {body.get('Code')})"
                 if _MISSING.search(message):
-                    return lambda url: Answered(
-                        make_outcome(url, LinkStatus.BROKEN, reason, at, http=200, cause="not-found")
-                    )
+                    return answer_for_each(LinkStatus.BROKEN, reason, at, http=200, cause="not-found")
                 # "unauthorized permission" (a private repository) or a code the SDK does not
                 # document: the repository may exist, so no verdict of broken from it.
                 private = _DENIED.search(message) is not None
                 meta = LinkMeta(source="modelscope", access=Access.LOGIN, fetched_at=at) if private else None
                 cause = "login-required" if private else "api-error"
-                return lambda url: Answered(
-                    make_outcome(url, LinkStatus.UNVERIFIED, reason, at, http=200, cause=cause, meta=meta)
-                )
+                return answer_for_each(LinkStatus.UNVERIFIED, reason, at, http=200, cause=cause, meta=meta)
             meta = meta_from_data(data, at)
             reason = f"ModelScope API: {what} exists"
-            return lambda url: Answered(make_outcome(url, LinkStatus.OK, reason, at, http=200, meta=meta))
+            return answer_for_each(LinkStatus.OK, reason, at, http=200, meta=meta)
 
         return await answer_batch(urls, ctx, lambda url: repo_ref(url, ctx.settings), lookup, "The ModelScope API")
 

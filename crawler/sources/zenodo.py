@@ -43,8 +43,8 @@ from crawler.sources.hostkit import (
     HostClient,
     HostDown,
     answer_batch,
+    answer_for_each,
     count,
-    make_outcome,
     matches_host,
     spdx,
     to_datetime,
@@ -169,7 +169,7 @@ class ZenodoSource:
             body = reply.json()
             if reply.status == 410:
                 reason = f"Zenodo: record {recid} was removed" + _tombstone_note(body)
-                return lambda url: Answered(make_outcome(url, LinkStatus.BROKEN, reason, at, http=410, cause="removed"))
+                return answer_for_each(LinkStatus.BROKEN, reason, at, http=410, cause="removed")
             if reply.status == 404:
                 body = await _concept_newest(api, base, recid)
                 if body is None:
@@ -177,14 +177,17 @@ class ZenodoSource:
                     return lambda url: PageCheck(why=why)
                 meta = meta_from_record(body, at, body)
                 reason = f"Zenodo API: concept record {recid} exists; its newest version is record {body.get('id')}"
-                return lambda url: Answered(make_outcome(url, LinkStatus.OK, reason, at, http=200, meta=meta))
+                return answer_for_each(LinkStatus.OK, reason, at, http=200, meta=meta)
             if reply.status in (401, 403):
                 meta = LinkMeta(source="zenodo", access=Access.RESTRICTED, fetched_at=at)
                 reason = f"Zenodo: record {recid} is restricted; its existence cannot be confirmed without access"
-                return lambda url: Answered(
-                    make_outcome(
-                        url, LinkStatus.UNVERIFIED, reason, at, http=reply.status, cause="login-required", meta=meta
-                    )
+                return answer_for_each(
+                    LinkStatus.UNVERIFIED,
+                    reason,
+                    at,
+                    http=reply.status,
+                    cause="login-required",
+                    meta=meta,
                 )
             if reply.status != 200 or not isinstance(body, dict):
                 why = f"Zenodo answered HTTP {reply.status} for record {recid}"
@@ -205,7 +208,7 @@ class ZenodoSource:
             reason = f"Zenodo API: record {recid} exists ({meta.access.value} access)"
             if meta.newer_version:
                 reason += f"; a newer version exists (record {latest_id})"
-            return lambda url: Answered(make_outcome(url, LinkStatus.OK, reason, at, http=200, meta=meta))
+            return answer_for_each(LinkStatus.OK, reason, at, http=200, meta=meta)
 
         return await answer_batch(urls, ctx, lambda url: record_id(url, ctx.settings), lookup, "The Zenodo API")
 
