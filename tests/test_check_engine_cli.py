@@ -163,3 +163,15 @@ def test_binary_urls_file_is_one_plain_sentence(tmp_path):
     with pytest.raises(UsageError) as info:
         read_urls_file(str(path))
     assert str(info.value) == f"{path}: cannot read the URL list: not UTF-8 text"
+
+
+def test_non_utf8_stdin_and_argument_are_usage_errors():
+    """Bytes that are not UTF-8 on stdin or in an argument exit 2 with one sentence, never a --json traceback."""
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8:surrogateescape"}
+    cmd = [sys.executable, "-m", "crawler", "check", "--json"]
+    piped = subprocess.run([*cmd, "--urls-file", "-"], input=b"https://example.org/\xff\n", capture_output=True, env=env)
+    assert piped.returncode == 2 and piped.stdout == b""
+    assert piped.stderr.decode() == "crawler: <stdin>: cannot read the URL list: not UTF-8 text\n"
+    argv = subprocess.run([*cmd, os.fsdecode(b"https://example.org/\xff")], capture_output=True, env=env)
+    assert argv.returncode == 2 and argv.stdout == b""
+    assert argv.stderr.decode() == "crawler: a URL argument is not UTF-8 text (bytes b'https://example.org/\\xff')\n"

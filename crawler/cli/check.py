@@ -71,16 +71,19 @@ def read_urls_file(name: str) -> list[str]:
     up from a README's prose and code) is skipped with a warning naming its line, so that it is
     not reported as a broken link.
     """
-    if name == "-":
-        text = sys.stdin.read()
-    else:
-        try:
-            text = Path(name).read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            raise UsageError(f"{name}: cannot read the URL list: not UTF-8 text") from None
-        except OSError as exc:
-            raise UsageError(f"{name}: cannot read the URL list: {exc.strerror or exc}") from None
     where = "<stdin>" if name == "-" else name
+    try:
+        if name == "-":
+            # The bytes, decoded strictly as a file is: stdin's own decoder lets invalid bytes
+            # through as surrogates, which no result (nor --json) can carry.
+            buffer = getattr(sys.stdin, "buffer", None)
+            text = buffer.read().decode("utf-8") if buffer is not None else sys.stdin.read()
+        else:
+            text = Path(name).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise UsageError(f"{where}: cannot read the URL list: not UTF-8 text") from None
+    except OSError as exc:
+        raise UsageError(f"{where}: cannot read the URL list: {exc.strerror or exc}") from None
     urls = []
     for number, line in enumerate(text.splitlines(), start=1):
         line = line.strip()
@@ -145,6 +148,12 @@ def handle(args: argparse.Namespace) -> int:
     from crawler.status import LinkStatus
 
     startup_done()
+    for url in args.urls:  # argv carries bytes that are not UTF-8 as surrogates: no result can hold them
+        try:
+            url.encode("utf-8")
+        except UnicodeEncodeError:
+            raw = url.encode("utf-8", "surrogateescape")
+            raise UsageError(f"a URL argument is not UTF-8 text (bytes {raw!r})") from None
     urls = list(args.urls)
     if args.urls_file:
         urls += read_urls_file(args.urls_file)
