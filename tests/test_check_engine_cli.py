@@ -175,3 +175,13 @@ def test_non_utf8_stdin_and_argument_are_usage_errors():
     argv = subprocess.run([*cmd, os.fsdecode(b"https://example.org/\xff")], capture_output=True, env=env)
     assert argv.returncode == 2 and argv.stdout == b""
     assert argv.stderr.decode() == "crawler: a URL argument is not UTF-8 text (bytes b'https://example.org/\\xff')\n"
+
+
+def test_urls_file_with_a_byte_order_mark_keeps_its_first_url(tmp_path, capsys):
+    """A UTF-8 byte-order mark does not turn the list's first URL into 'not a URL, skipped'."""
+    from crawler.cli.check import read_urls_file
+
+    path = tmp_path / "urls.txt"
+    path.write_bytes(b"\xef\xbb\xbfhttps://example.org/a\r\nhttps://example.org/b\r\n")
+    assert read_urls_file(str(path)) == ["https://example.org/a", "https://example.org/b"]
+    assert capsys.readouterr().err == ""

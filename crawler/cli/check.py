@@ -84,6 +84,7 @@ def read_urls_file(name: str) -> list[str]:
         raise UsageError(f"{where}: cannot read the URL list: not UTF-8 text") from None
     except OSError as exc:
         raise UsageError(f"{where}: cannot read the URL list: {exc.strerror or exc}") from None
+    text = text.removeprefix("\ufeff")  # a byte-order mark (Windows editors) is not part of the first URL
     urls = []
     for number, line in enumerate(text.splitlines(), start=1):
         line = line.strip()
