@@ -185,3 +185,14 @@ def test_urls_file_with_a_byte_order_mark_keeps_its_first_url(tmp_path, capsys):
     path.write_bytes(b"\xef\xbb\xbfhttps://example.org/a\r\nhttps://example.org/b\r\n")
     assert read_urls_file(str(path)) == ["https://example.org/a", "https://example.org/b"]
     assert capsys.readouterr().err == ""
+
+
+def test_ctrl_c_in_check_does_not_speak_of_reports(monkeypatch, capsys):
+    """Ctrl-C during `check` exits 3 saying 'interrupted', without the reports `check` never writes."""
+
+    def interrupted(name):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("crawler.cli.check.read_urls_file", interrupted)
+    assert main(["check", "--urls-file", "-"]) == 3
+    assert capsys.readouterr().err == "crawler: interrupted.\n"
