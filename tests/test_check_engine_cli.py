@@ -196,3 +196,9 @@ def test_ctrl_c_in_check_does_not_speak_of_reports(monkeypatch, capsys):
     monkeypatch.setattr("crawler.cli.check.read_urls_file", interrupted)
     assert main(["check", "--urls-file", "-"]) == 3
     assert capsys.readouterr().err == "crawler: interrupted.\n"
+
+
+def test_check_help_does_not_promise_reports():
+    """`check --help` does not say its broken links are in reports: check writes none."""
+    shown = subprocess.run([sys.executable, "-m", "crawler", "check", "--help"], capture_output=True, text=True)
+    assert shown.returncode == 0 and "report" not in shown.stdout.replace("\n", " ")

@@ -57,7 +57,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="check every URL as a plain page (no GitHub, Hugging Face or other host API)",
     )
     p.add_argument("--json", action="store_true", help="print a JSON array of results on standard output")
-    add_fail_on(p)
+    add_fail_on(p, listed="the output lists them")  # check writes no reports
     add_crawl_options(p)
     add_verbosity(p)
     p.set_defaults(handler=handle)
