@@ -73,8 +73,10 @@ def new_parser(sub: argparse._SubParsersAction, name: str, help: str, examples: 
     )
 
 
-def add_verbosity(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-v", "--verbose", action="count", default=0, help="more output (-vv: every request)")
+def add_verbosity(p: argparse.ArgumentParser, *, requests: bool = True) -> None:
+    """-v/-q; *requests*: the command sends requests, so -vv lists them (offline commands send none)."""
+    more = "more output (-vv: every request)" if requests else "more output"
+    p.add_argument("-v", "--verbose", action="count", default=0, help=more)
     p.add_argument("-q", "--quiet", action="count", default=0, help="less output")
 
 
