@@ -163,3 +163,42 @@ def test_binary_urls_file_is_one_plain_sentence(tmp_path):
     with pytest.raises(UsageError) as info:
         read_urls_file(str(path))
     assert str(info.value) == f"{path}: cannot read the URL list: not UTF-8 text"
+
+
+def test_non_utf8_stdin_and_argument_are_usage_errors():
+    """Bytes that are not UTF-8 on stdin or in an argument exit 2 with one sentence, never a --json traceback."""
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8:surrogateescape"}
+    cmd = [sys.executable, "-m", "crawler", "check", "--json"]
+    piped = subprocess.run([*cmd, "--urls-file", "-"], input=b"https://example.org/\xff\n", capture_output=True, env=env)
+    assert piped.returncode == 2 and piped.stdout == b""
+    assert piped.stderr.decode() == "crawler: <stdin>: cannot read the URL list: not UTF-8 text\n"
+    argv = subprocess.run([*cmd, os.fsdecode(b"https://example.org/\xff")], capture_output=True, env=env)
+    assert argv.returncode == 2 and argv.stdout == b""
+    assert argv.stderr.decode() == "crawler: a URL argument is not UTF-8 text (bytes b'https://example.org/\\xff')\n"
+
+
+def test_urls_file_with_a_byte_order_mark_keeps_its_first_url(tmp_path, capsys):
+    """A UTF-8 byte-order mark does not turn the list's first URL into 'not a URL, skipped'."""
+    from crawler.cli.check import read_urls_file
+
+    path = tmp_path / "urls.txt"
+    path.write_bytes(b"\xef\xbb\xbfhttps://example.org/a\r\nhttps://example.org/b\r\n")
+    assert read_urls_file(str(path)) == ["https://example.org/a", "https://example.org/b"]
+    assert capsys.readouterr().err == ""
+
+
+def test_ctrl_c_in_check_does_not_speak_of_reports(monkeypatch, capsys):
+    """Ctrl-C during `check` exits 3 saying 'interrupted', without the reports `check` never writes."""
+
+    def interrupted(name):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("crawler.cli.check.read_urls_file", interrupted)
+    assert main(["check", "--urls-file", "-"]) == 3
+    assert capsys.readouterr().err == "crawler: interrupted.\n"
+
+
+def test_check_help_does_not_promise_reports():
+    """`check --help` does not say its broken links are in reports: check writes none."""
+    shown = subprocess.run([sys.executable, "-m", "crawler", "check", "--help"], capture_output=True, text=True)
+    assert shown.returncode == 0 and "report" not in shown.stdout.replace("\n", " ")

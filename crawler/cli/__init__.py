@@ -84,7 +84,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"crawler: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("crawler: interrupted; the previous reports were left as they were.", file=sys.stderr)
+        # Only run and report write reports; check, validate, diff ... have none to speak of.
+        kept = "; the previous reports were left as they were" if args.command in ("run", "report") else ""
+        print(f"crawler: interrupted{kept}.", file=sys.stderr)
         return EXIT_ABORTED
     finally:
         signal.signal(signal.SIGTERM, previous_term)

@@ -57,7 +57,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="check every URL as a plain page (no GitHub, Hugging Face or other host API)",
     )
     p.add_argument("--json", action="store_true", help="print a JSON array of results on standard output")
-    add_fail_on(p)
+    add_fail_on(p, listed="the output lists them")  # check writes no reports
     add_crawl_options(p)
     add_verbosity(p)
     p.set_defaults(handler=handle)
@@ -71,16 +71,20 @@ def read_urls_file(name: str) -> list[str]:
     up from a README's prose and code) is skipped with a warning naming its line, so that it is
     not reported as a broken link.
     """
-    if name == "-":
-        text = sys.stdin.read()
-    else:
-        try:
-            text = Path(name).read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            raise UsageError(f"{name}: cannot read the URL list: not UTF-8 text") from None
-        except OSError as exc:
-            raise UsageError(f"{name}: cannot read the URL list: {exc.strerror or exc}") from None
     where = "<stdin>" if name == "-" else name
+    try:
+        if name == "-":
+            # The bytes, decoded strictly as a file is: stdin's own decoder lets invalid bytes
+            # through as surrogates, which no result (nor --json) can carry.
+            buffer = getattr(sys.stdin, "buffer", None)
+            text = buffer.read().decode("utf-8") if buffer is not None else sys.stdin.read()
+        else:
+            text = Path(name).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise UsageError(f"{where}: cannot read the URL list: not UTF-8 text") from None
+    except OSError as exc:
+        raise UsageError(f"{where}: cannot read the URL list: {exc.strerror or exc}") from None
+    text = text.removeprefix("\ufeff")  # a byte-order mark (Windows editors) is not part of the first URL
     urls = []
     for number, line in enumerate(text.splitlines(), start=1):
         line = line.strip()
@@ -145,6 +149,12 @@ def handle(args: argparse.Namespace) -> int:
     from crawler.status import LinkStatus
 
     startup_done()
+    for url in args.urls:  # argv carries bytes that are not UTF-8 as surrogates: no result can hold them
+        try:
+            url.encode("utf-8")
+        except UnicodeEncodeError:
+            raw = url.encode("utf-8", "surrogateescape")
+            raise UsageError(f"a URL argument is not UTF-8 text (bytes {raw!r})") from None
     urls = list(args.urls)
     if args.urls_file:
         urls += read_urls_file(args.urls_file)

@@ -73,8 +73,10 @@ def new_parser(sub: argparse._SubParsersAction, name: str, help: str, examples: 
     )
 
 
-def add_verbosity(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-v", "--verbose", action="count", default=0, help="more output (-vv: every request)")
+def add_verbosity(p: argparse.ArgumentParser, *, requests: bool = True) -> None:
+    """-v/-q; *requests*: the command sends requests, so -vv lists them (offline commands send none)."""
+    more = "more output (-vv: every request)" if requests else "more output"
+    p.add_argument("-v", "--verbose", action="count", default=0, help=more)
     p.add_argument("-q", "--quiet", action="count", default=0, help="less output")
 
 
@@ -171,12 +173,12 @@ def add_only_option(p: argparse.ArgumentParser) -> None:
     )
 
 
-def add_fail_on(p: argparse.ArgumentParser) -> None:
+def add_fail_on(p: argparse.ArgumentParser, listed: str = "the reports list them") -> None:
     p.add_argument(
         "--fail-on",
         choices=("broken", "never"),
         default="never",
-        help="exit 1 when broken links are found (default: never; the reports list them)",
+        help=f"exit 1 when broken links are found (default: never; {listed})",
     )
 
 

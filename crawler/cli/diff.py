@@ -18,7 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = new_parser(sub, "diff", "Print what changed between two snapshots (the changes.md report) to stdout.", EXAMPLES)
     p.add_argument("old", type=Path, metavar="OLD.json", help="the earlier snapshot")
     p.add_argument("new", type=Path, metavar="NEW.json", help="the later snapshot")
-    add_verbosity(p)
+    add_verbosity(p, requests=False)  # offline: no requests to list
     p.set_defaults(handler=handle)
 
 

@@ -39,7 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     which.add_argument("--table", type=int, default=None, metavar="N", help="read table N (1 = first in the file)")
     which.add_argument("--bullets", action="store_true", help="read the bulleted list even if there are tables")
     p.add_argument("--columns", default=None, metavar="ROLE=HEADER,...", help="set the role of these columns")
-    add_verbosity(p)
+    add_verbosity(p, requests=False)  # offline: no requests to list
     p.set_defaults(handler=handle)
 
 

@@ -23,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_output_options(p)
     add_confirm_after(p)
-    add_verbosity(p)
+    add_verbosity(p, requests=False)  # offline: no requests to list
     p.set_defaults(handler=handle)
 
 

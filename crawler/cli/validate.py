@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     help_text = "Check the registry file against the schema, without touching the network."
     p = new_parser(sub, "validate", help_text, EXAMPLES)
     add_registry_option(p)
-    add_verbosity(p)
+    add_verbosity(p, requests=False)  # offline: no requests to list
     p.set_defaults(handler=handle)
 
 
