@@ -26,7 +26,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from crawler.settings import Settings
 from crawler.sources.base import Answered, PageCheck, SourceContext, SourceReport
-from crawler.sources.hostkit import HostClient, answer_batch, answer_for_each, matches_host
+from crawler.sources.hostkit import HostClient, answer_batch, answer_for_each, behind_login, matches_host
 from crawler.status import Access, LinkStatus
 
 __all__ = ["SOURCE", "GoogleDriveSource", "drive_ref"]
@@ -81,15 +81,7 @@ class GoogleDriveSource:
             if location and _SIGN_IN.search(urlsplit(location).hostname or ""):
                 meta = LinkMeta(source="gdrive", access=Access.LOGIN, fetched_at=at)
                 reason = f"Google Drive: item {item} redirects to the Google sign-in; only a permitted account can tell"
-                return answer_for_each(
-                    LinkStatus.UNVERIFIED,
-                    reason,
-                    at,
-                    http=reply.status,
-                    cause="login-required",
-                    meta=meta,
-                    final=location,
-                )
+                return behind_login(reason, at, reply.status, meta, final=location)
             if reply.status in (404, 410):
                 reason = f"Google Drive: item {item} not found (HTTP {reply.status})"
                 return answer_for_each(LinkStatus.BROKEN, reason, at, http=reply.status, cause=f"http-{reply.status}")

@@ -49,6 +49,7 @@ __all__ = [
     "Reply",
     "answer_batch",
     "answer_for_each",
+    "behind_login",
     "carry",
     "host_port",
     "make_outcome",
@@ -235,6 +236,11 @@ def answer_for_each(status: LinkStatus, reason: str, at: datetime, **fields: Any
     """One host answer for every URL citing the same target: ``url -> Answered(make_outcome(url, ...))``
     with *status*, *reason*, *at* and the keyword *fields* of :func:`make_outcome`."""
     return lambda url: Answered(make_outcome(url, status, reason, at, **fields))
+
+
+def behind_login(reason: str, at: datetime, http: int, meta: LinkMeta, **fields: Any) -> Callable[[str], Answered]:
+    """The answer for a target only an account (or a grant) can see: ``unverified``, cause ``login-required``."""
+    return answer_for_each(LinkStatus.UNVERIFIED, reason, at, http=http, cause="login-required", meta=meta, **fields)
 
 
 def carry(ctx: SourceContext, url: str, fresh: LinkMeta | None = None) -> Metadata:

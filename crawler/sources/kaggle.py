@@ -28,7 +28,16 @@ from urllib.parse import quote, urlsplit
 
 from crawler.settings import Settings
 from crawler.sources.base import Answered, PageCheck, SourceContext, SourceReport
-from crawler.sources.hostkit import HostClient, answer_batch, answer_for_each, count, matches_host, spdx, to_datetime
+from crawler.sources.hostkit import (
+    HostClient,
+    answer_batch,
+    answer_for_each,
+    behind_login,
+    count,
+    matches_host,
+    spdx,
+    to_datetime,
+)
 from crawler.status import Access, LinkStatus
 
 if TYPE_CHECKING:  # imported where built: `import crawler.sources` stays pydantic-free (sources/__init__.py)
@@ -84,14 +93,7 @@ class KaggleSource:
                 reason = (
                     f"Kaggle: dataset {owner}/{slug} is behind the sign-in; only a login can tell whether it exists"
                 )
-                return answer_for_each(
-                    LinkStatus.UNVERIFIED,
-                    reason,
-                    at,
-                    http=reply.status,
-                    cause="login-required",
-                    meta=_login_meta(at),
-                )
+                return behind_login(reason, at, reply.status, _login_meta(at))
             if reply.status == 200:
                 reason = f"Kaggle: dataset page {owner}/{slug} answers 200 (download needs a Kaggle login)"
                 return answer_for_each(LinkStatus.OK, reason, at, http=200, meta=_login_meta(at))

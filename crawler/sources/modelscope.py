@@ -29,7 +29,16 @@ from urllib.parse import quote
 
 from crawler.settings import Settings
 from crawler.sources.base import Answered, PageCheck, SourceContext, SourceReport
-from crawler.sources.hostkit import HostClient, answer_batch, answer_for_each, count, matches_host, spdx, to_datetime
+from crawler.sources.hostkit import (
+    HostClient,
+    answer_batch,
+    answer_for_each,
+    behind_login,
+    count,
+    matches_host,
+    spdx,
+    to_datetime,
+)
 from crawler.status import Access, LinkStatus
 
 if TYPE_CHECKING:  # imported where built: `import crawler.sources` stays pydantic-free (sources/__init__.py)
@@ -100,14 +109,7 @@ class ModelScopeSource:
             if reply.status in (401, 403):
                 meta = LinkMeta(source="modelscope", access=Access.LOGIN, fetched_at=at)
                 reason = f"ModelScope: {what} needs a login (private or unknown); existence not verifiable"
-                return answer_for_each(
-                    LinkStatus.UNVERIFIED,
-                    reason,
-                    at,
-                    http=reply.status,
-                    cause="login-required",
-                    meta=meta,
-                )
+                return behind_login(reason, at, reply.status, meta)
             if reply.status != 200 or not isinstance(body, dict) or "Code" not in body:
                 why = f"ModelScope answered HTTP {reply.status} without its envelope for {what}"
                 return lambda url: PageCheck(why=why)

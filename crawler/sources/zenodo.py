@@ -44,6 +44,7 @@ from crawler.sources.hostkit import (
     HostDown,
     answer_batch,
     answer_for_each,
+    behind_login,
     count,
     matches_host,
     spdx,
@@ -181,14 +182,7 @@ class ZenodoSource:
             if reply.status in (401, 403):
                 meta = LinkMeta(source="zenodo", access=Access.RESTRICTED, fetched_at=at)
                 reason = f"Zenodo: record {recid} is restricted; its existence cannot be confirmed without access"
-                return answer_for_each(
-                    LinkStatus.UNVERIFIED,
-                    reason,
-                    at,
-                    http=reply.status,
-                    cause="login-required",
-                    meta=meta,
-                )
+                return behind_login(reason, at, reply.status, meta)
             if reply.status != 200 or not isinstance(body, dict):
                 why = f"Zenodo answered HTTP {reply.status} for record {recid}"
                 return lambda url: PageCheck(why=why)
